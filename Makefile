@@ -21,7 +21,7 @@ demo: $(BIN)/atlas-kg
 	$(BIN)/atlas-kg --store $(STORE) stats
 	$(BIN)/atlas-kg --store $(STORE) query partnerships_by_country --limit 10
 	$(BIN)/atlas-kg --store $(STORE) query funding_by_funder --limit 10
-	$(BIN)/atlas-kg --store $(STORE) query partnerships -p country Sénégal -p theme Eau --limit 10
+	$(BIN)/atlas-kg --store $(STORE) query partnerships -p country Sénégal -p theme "Agriculture et développement rural" --limit 10
 
 ## test: lint, then every test (real Oxigraph on disk, real servers, real Chromium)
 test: $(BIN)/atlas-kg

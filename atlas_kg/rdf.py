@@ -1,0 +1,643 @@
+"""Records → RDF: one named graph per record, plus the shared vocabulary graph.
+
+Each record becomes the quads of its own graph (``graph/partnership/<id>``): the
+partnership, its funding rows, theme and SDG rows, and a description (type, label, search
+key, country) of every shared entity it mentions (collectivities, posts, funders, people),
+so that dropping one record never removes another's facts. The graph also describes
+itself with its provenance (PROV-O). Countries, themes, SDGs and the ontology live in the
+vocabulary graph. Queries see the union. ``ontology/README.md`` documents the model.
+
+>>> from atlas_kg.record import Record, Source
+>>> rec = Record(source=Source(atlas_id=12695), title="Solidarité", french_partners=["Malakoff"])
+>>> record_graph_iri(rec)
+'https://w3id.org/atlas-kg/id/graph/partnership/12695'
+>>> len(record_to_quads(rec)) > 5
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
+
+from . import __version__, countries, iris
+from .iris import DEFAULT_BASE, search_key
+from .paths import ONTOLOGY_DIR
+from .record import Record, source_url
+from .vocab import EU_COUNTRY_NS, SDG_NS, ox
+
+__all__ = [
+    "DEFAULT_BASE",
+    "NamedGraph",
+    "collectivity_kind",
+    "partnership_id",
+    "record_graph",
+    "record_graph_iri",
+    "record_to_quads",
+    "stamp",
+    "vocabulary_graph",
+    "vocabulary_quads",
+]
+
+VOCABULARY_FILES = ("atlas.ttl", "themes.ttl", "sdgs.ttl")
+"""Turtle files of ``ontology/`` loaded into the vocabulary graph."""
+
+AKG, RDF, RDFS, XSD = ox.AKG, ox.RDF, ox.RDFS, ox.XSD
+TYPE = RDF.type
+
+
+@dataclass(frozen=True)
+class NamedGraph:
+    """The quads of one named graph, ready to load, and the digest of its content."""
+
+    iri: str
+    quads: list[Quad]
+    content_hash: str
+    source: str | None = None
+    """Where it came from (file path), for reports."""
+
+
+# -- identifiers -----------------------------------------------------------------------
+
+
+def partnership_id(record: Record) -> str:
+    """The Atlas id, or ``h-`` and 12 hex digits of the record's content when it has none."""
+    if record.source.atlas_id is not None:
+        return str(record.source.atlas_id)
+    content = {k: v for k, v in record.to_dict().items() if k != "source"}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+    return "h-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def record_graph_iri(record: Record, base: str = DEFAULT_BASE) -> str:
+    """The IRI of the named graph holding what ``record`` says."""
+    return iris.graph_iri(partnership_id(record), base=base)
+
+
+# -- literals --------------------------------------------------------------------------
+
+
+def _int(value: int) -> Literal:
+    return Literal(str(int(value)), datatype=XSD.integer)
+
+
+def _decimal(value: float | int) -> Literal:
+    text = format(Decimal(str(value)).normalize(), "f") if isinstance(value, float) else str(value)
+    return Literal(text, datatype=XSD.decimal)
+
+
+def _bool(value: bool) -> Literal:
+    return Literal("true" if value else "false", datatype=XSD.boolean)
+
+
+def _fr(text: str) -> Literal:
+    return Literal(text, language="fr")
+
+
+def _str(text: str) -> Literal:
+    return Literal(text)
+
+
+def _valid_date(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+# -- collectivity kinds ----------------------------------------------------------------
+
+_KIND_PATTERNS = [
+    (re.compile(r"^(communaute rurale|cr)\b"), "RuralCommunity"),
+    (
+        re.compile(
+            r"^(communaute (de communes|d agglomeration|urbaine)|metropole|eurometropole|"
+            r"syndicat|agglomeration)\b"
+        ),
+        "Intercommunality",
+    ),
+    (re.compile(r"^(departement|conseil departemental|conseil general)\b"), "Department"),
+    (re.compile(r"^(region|conseil regional)\b"), "Region"),
+    (re.compile(r"^(commune|ville|mairie|municipalite|municipalidad|municipio)\b"), "Commune"),
+    (re.compile(r"^(province|prefecture|gouvernorat|wilaya)\b"), "Province"),
+]
+
+
+@lru_cache(maxsize=65536)
+def collectivity_kind(name: str) -> str | None:
+    """The local name of the ``akg:CollectivityKind`` a name reveals, or None.
+
+    >>> collectivity_kind("Communauté rurale de Ngogom"), collectivity_kind("Malakoff")
+    ('RuralCommunity', None)
+    """
+    words = search_key(name).replace("-", " ")
+    for pattern, kind in _KIND_PATTERNS:
+        if pattern.match(words):
+            return kind
+    return None
+
+
+# -- the mapping -----------------------------------------------------------------------
+
+
+class _Mapper:
+    """Builds the quads of one record's graph. Each ``_add_*`` method is one section."""
+
+    def __init__(self, record: Record, base: str) -> None:
+        self.record = record
+        self.base = base
+        self.pid = partnership_id(record)
+        self.graph = NamedNode(iris.graph_iri(self.pid, base=base))
+        self.p = NamedNode(iris.partnership_iri(self.pid, base=base))
+        self.quads: list[Quad] = []
+        self._described: set[str] = set()
+        self._partners: dict[str, NamedNode] = {}  # search key → collectivity, for roles
+        self._countries = [
+            c for c in (self._country(fp.country) for fp in record.foreign_partners) if c
+        ]
+
+    # helpers
+    def add(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
+        self.quads.append(Quad(s, p, o, self.graph))
+
+    def node(self, suffix: str) -> NamedNode:
+        """A node local to the partnership (``partnership/<id>/<suffix>``)."""
+        return NamedNode(f"{self.p.value}/{suffix}")
+
+    def first_time(self, iri: str) -> bool:
+        """True the first time a shared entity is met in this record (describe it once)."""
+        if iri in self._described:
+            return False
+        self._described.add(iri)
+        return True
+
+    @staticmethod
+    def _country(name: str | None) -> countries.Country | None:
+        return countries.lookup(name) if name else None
+
+    def country_node(self, country: countries.Country) -> NamedNode:
+        return NamedNode(iris.country_iri(country.alpha2, base=self.base))
+
+    def labelled(self, iri: str, cls: NamedNode, label: str) -> NamedNode:
+        """A shared entity: type, label as written, search key (once per record)."""
+        node = NamedNode(iri)
+        if self.first_time(iri):
+            self.add(node, TYPE, cls)
+            self.add(node, RDFS.label, _str(label))
+            self.add(node, AKG.searchKey, _str(search_key(label)))
+        return node
+
+    # sections
+    def run(self) -> list[Quad]:
+        self._add_partnership()
+        self._add_collectivities()
+        self._add_roles()
+        self._add_posts()
+        self._add_themes()
+        self._add_sdgs()
+        self._add_funding()
+        self._add_foreign_contacts()
+        self._add_volunteers()
+        return self.quads
+
+    def _add_partnership(self) -> None:
+        r, p = self.record, self.p
+        self.add(p, TYPE, AKG.Partnership)
+        if r.source.atlas_id is not None:
+            self.add(p, AKG.atlasId, _int(r.source.atlas_id))
+            self.add(p, ox.DCTERMS.source, NamedNode(source_url(r.source.atlas_id)))
+        if r.title:
+            self.add(p, ox.DCTERMS.title, _fr(r.title))
+        if r.status in _STATUS:
+            self.add(p, AKG.status, _STATUS[r.status])
+        elif r.status_label:
+            self.add(p, AKG.statusLabel, _str(r.status_label))
+        if r.start_year is not None:
+            self.add(p, AKG.startYear, _int(r.start_year))
+        if r.first_signature_year is not None:
+            self.add(p, AKG.firstSignatureYear, _int(r.first_signature_year))
+        end = _valid_date(r.end_date)
+        if end:
+            self.add(p, AKG.endDate, Literal(end, datatype=XSD.date))
+        self._add_period(end)
+        for prop, text in (
+            (AKG.form, r.form),
+            (AKG.context, r.context),
+            (AKG.history, r.history),
+            (AKG.objectives, r.objectives),
+            (ox.DCTERMS.description, r.description),
+            (AKG.beneficiaries, r.beneficiaries),
+        ):
+            if text:
+                self.add(p, prop, _fr(text))
+        for prop, flag in (
+            (AKG.triennial, r.triennial),
+            (AKG.communicationFrance, r.communication_france),
+            (AKG.communicationPartnerCountries, r.communication_partner_countries),
+            (AKG.evaluation, r.evaluation),
+        ):
+            if flag is not None:
+                self.add(p, prop, _bool(flag))
+        for country in dict.fromkeys(self._countries):
+            self.add(p, AKG.country, self.country_node(country))
+
+    def _add_period(self, end: str | None) -> None:
+        """OWL-Time form of the start year and end date (beside the direct properties)."""
+        start = self.record.start_year
+        if (start is None or start < 1) and not end:
+            return
+        T = ox.TIME
+        period = self.node("period")
+        self.add(self.p, T.hasTime, period)
+        self.add(period, TYPE, T.ProperInterval)
+        if start is not None and start >= 1:
+            instant = self.node("period/start")
+            self.add(period, T.hasBeginning, instant)
+            self.add(instant, TYPE, T.Instant)
+            self.add(instant, T.inXSDgYear, Literal(f"{start:04d}", datatype=XSD.gYear))
+        if end:
+            instant = self.node("period/end")
+            self.add(period, T.hasEnd, instant)
+            self.add(instant, TYPE, T.Instant)
+            self.add(instant, T.inXSDDate, Literal(end, datatype=XSD.date))
+
+    def _collectivity(self, name: str, country: countries.Country | None, cls: NamedNode,
+                      written_country: str | None) -> NamedNode:  # fmt: skip
+        alpha2 = country.alpha2 if country else None
+        iri = iris.collectivity_iri(name, alpha2, base=self.base)
+        node = NamedNode(iri)
+        if self.first_time(iri):
+            self.add(node, TYPE, cls)
+            self.add(node, RDFS.label, _str(name))
+            self.add(node, AKG.searchKey, _str(search_key(name)))
+            if country:
+                self.add(node, AKG.country, self.country_node(country))
+            elif written_country:
+                self.add(node, AKG.countryName, _str(written_country))
+            kind = collectivity_kind(name)
+            if kind:
+                self.add(node, AKG.kind, getattr(AKG, kind))
+        return node
+
+    def _add_collectivities(self) -> None:
+        france = countries.by_code("FR")
+        for name in _names(self.record.french_partners):
+            node = self._collectivity(name, france, AKG.FrenchCollectivity, None)
+            self.add(self.p, AKG.frenchPartner, node)
+            self._partners.setdefault(search_key(name), node)
+        for fp in self.record.foreign_partners:
+            name = fp.name.strip()
+            if not name:
+                continue
+            country = self._country(fp.country)
+            node = self._collectivity(name, country, AKG.ForeignCollectivity, fp.country)
+            self.add(self.p, AKG.foreignPartner, node)
+            self._partners.setdefault(search_key(name), node)
+
+    def party(self, name: str) -> NamedNode:
+        """A named party: one of the record's partners when the name matches, else an org."""
+        known = self._partners.get(search_key(name))
+        if known is not None:
+            return known
+        return self.labelled(iris.organization_iri(name, base=self.base), ox.ORG.Organization, name)
+
+    def _add_roles(self) -> None:
+        r = self.record
+        for prop, names in (
+            (AKG.contractingAuthority, r.contracting_authorities),
+            (AKG.implementingParty, r.implementing_parties),
+            (AKG.otherPartner, r.other_partners),
+        ):
+            for name in _names(names):
+                self.add(self.p, prop, self.party(name))
+
+    def _person(self, name: str | None, email: str | None, *, given: str | None = None,
+                family: str | None = None) -> NamedNode | None:  # fmt: skip
+        key = name or (email.split("@")[0] if email else None)
+        if not key:
+            return None
+        iri = iris.person_iri(key, base=self.base)
+        node = NamedNode(iri)
+        if self.first_time(iri):
+            F = ox.FOAF
+            self.add(node, TYPE, F.Person)
+            if name:
+                self.add(node, F.name, _str(name))
+            if given:
+                self.add(node, F.givenName, _str(given))
+            if family:
+                self.add(node, F.familyName, _str(family))
+        if email and self.first_time(f"{iri} {email}"):
+            self.add(node, ox.FOAF.mbox, _mailto(email))
+        return node
+
+    def _membership(self, organization: NamedNode, person: NamedNode, role: str | None) -> None:
+        terms = ox.ORG
+        role_node = None
+        if role:
+            role_iri = iris.role_iri(role, base=self.base)
+            role_node = NamedNode(role_iri)
+            if self.first_time(role_iri):
+                self.add(role_node, TYPE, terms.Role)
+                self.add(role_node, ox.SKOS.prefLabel, _fr(role))
+        iri = iris.membership_iri(
+            organization.value, person.value, role_node.value if role_node else None, base=self.base
+        )
+        if not self.first_time(iri):
+            return
+        m = NamedNode(iri)
+        self.add(m, TYPE, terms.Membership)
+        self.add(m, terms.member, person)
+        self.add(m, terms.organization, organization)
+        if role_node is not None:
+            self.add(m, terms.role, role_node)
+
+    def _add_posts(self) -> None:
+        # A post's country is not on the page: it is inferred when all the record's
+        # foreign partners are in one recognised country.
+        only = set(self._countries)
+        country = next(iter(only)) if len(only) == 1 else None
+        for post in self.record.diplomatic_posts:
+            name = post.name.strip()
+            if not name:
+                continue
+            iri = iris.post_iri(name, base=self.base)
+            fresh = iri not in self._described
+            node = self.labelled(iri, AKG.DiplomaticPost, name)
+            if fresh and country:
+                self.add(node, AKG.country, self.country_node(country))
+            self.add(self.p, AKG.post, node)
+            for contact in post.contacts:
+                person = self._person(contact.name, contact.email)
+                if person is not None:
+                    self._membership(node, person, contact.role)
+
+    def _add_themes(self) -> None:
+        from .themes import taxonomy
+
+        tax = taxonomy()
+        r = self.record
+        rows: list[tuple[tuple[str | None, ...], int | None, bool]] = []
+        if r.theme and (r.theme.theme or r.theme.subtheme or r.theme.subsubtheme):
+            rows.append(((r.theme.theme, r.theme.subtheme, r.theme.subsubtheme), None, True))
+        for other in r.other_themes:
+            levels = (other.theme, other.subtheme, other.subsubtheme)
+            if any(levels):
+                rows.append((levels, other.priority, False))
+        linked: set[str] = set()
+        for index, (levels, priority, primary) in enumerate(rows):
+            resolved = [
+                _theme(label, level) if label else None
+                for level, label in enumerate(levels, start=1)
+            ]
+            deepest = next((c for c in reversed(resolved) if c is not None), None)
+            row = self.node(f"theme/{index}")
+            self.add(self.p, AKG.themeAssignment, row)
+            self.add(row, TYPE, AKG.ThemeAssignment)
+            self.add(row, AKG.isPrimary, _bool(primary))
+            self.add(row, AKG.themeLabel, _str(" > ".join(x for x in levels if x)))
+            if priority is not None:
+                self.add(row, AKG.priority, _int(priority))
+            if deepest is None:
+                continue
+            self.add(row, AKG.themeConcept, NamedNode(deepest.iri))
+            if primary:
+                self.add(self.p, AKG.primaryTheme, NamedNode(deepest.iri))
+            # Every level named, and the ancestors of the deepest: counts per theme at
+            # any level are then one triple pattern.
+            chain = [c.iri for c in resolved if c is not None]
+            parent = deepest.parent
+            while parent is not None:
+                chain.append(parent)
+                concept = tax.get(parent)
+                parent = concept.parent if concept else None
+            for iri in chain:
+                if iri not in linked:
+                    linked.add(iri)
+                    self.add(self.p, AKG.theme, NamedNode(iri))
+
+    def _add_sdgs(self) -> None:
+        seen: set[int] = set()
+        for index, sdg in enumerate(self.record.sdgs, start=1):
+            if not 1 <= sdg.goal <= 17:
+                continue
+            goal = NamedNode(f"{SDG_NS}{sdg.goal}")
+            row = self.node(f"sdg/{index}")
+            self.add(self.p, AKG.sdgAssignment, row)
+            self.add(row, TYPE, AKG.SDGAssignment)
+            self.add(row, AKG.goal, goal)
+            if sdg.weight is not None:
+                self.add(row, AKG.weight, _int(sdg.weight))
+            if sdg.goal not in seen:
+                seen.add(sdg.goal)
+                self.add(self.p, AKG.sdg, goal)
+
+    def _add_funding(self) -> None:
+        S = ox.SCHEMA
+        for index, row in enumerate(self.record.funding, start=1):
+            node = self.node(f"funding/{index}")
+            self.add(self.p, AKG.funding, node)
+            self.add(node, TYPE, AKG.Funding)
+            funder = _clean_funder(row.funder)
+            if funder:
+                iri = iris.funder_iri(funder, base=self.base)
+                self.add(node, S.funder, self.labelled(iri, AKG.Funder, funder))
+            if row.amount_eur is not None:
+                self.add(node, AKG.amount, _decimal(row.amount_eur))
+                amount = self.node(f"funding/{index}/amount")
+                self.add(node, S.amount, amount)
+                self.add(amount, TYPE, S.MonetaryAmount)
+                self.add(amount, S.value, _decimal(row.amount_eur))
+                self.add(amount, S.currency, _EUR)
+            if row.year is not None:
+                self.add(node, AKG.year, _int(row.year))
+            for rank, value in enumerate(row.one_percent_eur, start=1):
+                one = self.node(f"funding/{index}/one-percent/{rank}")
+                self.add(node, AKG.onePercentAmount, one)
+                self.add(one, TYPE, AKG.OnePercentAmount)
+                self.add(one, AKG.rank, _int(rank))
+                self.add(one, S.value, _decimal(value))
+                self.add(one, S.currency, _EUR)
+
+    def _add_foreign_contacts(self) -> None:
+        for contact in self.record.foreign_contacts:
+            name = " ".join(x for x in (contact.first_name, contact.last_name) if x) or None
+            person = self._person(
+                name, contact.email, given=contact.first_name, family=contact.last_name
+            )
+            if person is None:
+                continue
+            self.add(self.p, AKG.foreignContact, person)
+            if contact.partner and contact.partner.strip():
+                self._membership(self.party(contact.partner.strip()), person, contact.function)
+
+    def _add_volunteers(self) -> None:
+        F = ox.FOAF
+        for index, v in enumerate(self.record.volunteers, start=1):
+            node = self.node(f"volunteer/{index}")
+            self.add(self.p, AKG.volunteer, node)
+            self.add(node, TYPE, AKG.Volunteer)
+            name = " ".join(x for x in (v.first_name, v.last_name) if x)
+            for prop, value in (
+                (F.name, name),
+                (F.givenName, v.first_name),
+                (F.familyName, v.last_name),
+                (AKG.mission, v.mission),
+                (AKG.fieldOfAction, v.field),
+                (AKG.assignedTo, v.assigned_to),
+            ):
+                if value:
+                    self.add(node, prop, _str(value))
+
+    def provenance(self) -> list[Quad]:
+        """The graph describing itself: source, digest, parser version, warnings."""
+        src, g = self.record.source, self.graph
+        out = [
+            Quad(g, TYPE, AKG.RecordGraph, g),
+            Quad(g, ox.FOAF.primaryTopic, self.p, g),
+            Quad(g, AKG.parserVersion, _str(_parser_version()), g),
+            Quad(g, AKG.complete, _bool(src.complete), g),
+        ]
+        if src.atlas_id is not None:
+            out.append(Quad(g, ox.PROV.wasDerivedFrom, NamedNode(source_url(src.atlas_id)), g))
+        if src.path:
+            out.append(Quad(g, AKG.sourceFile, _str(src.path), g))
+        if src.sha256:
+            out.append(Quad(g, AKG.sha256, _str(src.sha256), g))
+        out.extend(Quad(g, AKG.parseWarning, _str(w), g) for w in dict.fromkeys(src.warnings))
+        return out
+
+
+@lru_cache(maxsize=4096)
+def _theme(label: str, level: int):  # noqa: ANN202 (themes.Concept | None)
+    from .themes import taxonomy
+
+    return taxonomy().by_label(label, level)
+
+
+_STATUS = {"ongoing": AKG.Ongoing, "finished": AKG.Finished, "dormant": AKG.Dormant}
+_EUR = Literal("EUR")
+
+
+def _names(values: Iterable[str]) -> list[str]:
+    return [v.strip() for v in values if v and v.strip()]
+
+
+def _clean_funder(name: str | None) -> str | None:
+    # Funder cells carry stray punctuation from the page (", Mantes la Jolie").
+    if not name:
+        return None
+    return name.strip(" \t,;:-") or None
+
+
+def _mailto(email: str) -> NamedNode:
+    from urllib.parse import quote
+
+    return NamedNode("mailto:" + quote(email.strip(), safe="@.+-_~!$&'()*,;="))
+
+
+@lru_cache(maxsize=1)
+def _parser_version() -> str:
+    try:
+        from . import parse as parse_module
+    except ImportError:
+        return __version__
+    return str(getattr(parse_module, "PARSER_VERSION", __version__))
+
+
+def _digest(quads: list[Quad]) -> str:
+    # N-Quads serialised on the Rust side: exact (any change of the mapping shows) and fast.
+    return hashlib.sha256(serialize(quads, format=RdfFormat.N_QUADS)).hexdigest()
+
+
+# -- public API ------------------------------------------------------------------------
+
+
+def record_graph(
+    record: Record, *, base: str = DEFAULT_BASE, generated_at: datetime | None = None
+) -> NamedGraph:
+    """The named graph of one record: its quads and the digest of their content.
+
+    ``generated_at`` (the time the record was read) is left out of the digest, so that an
+    unchanged record can be recognised and left alone; when None, no time is written.
+    """
+    mapper = _Mapper(record, base)
+    content = mapper.run() + mapper.provenance()
+    digest = _digest(content)
+    g = mapper.graph
+    graph = NamedGraph(
+        g.value, content + [Quad(g, AKG.contentHash, _str(digest), g)], digest, record.source.path
+    )
+    return stamp(graph, generated_at) if generated_at is not None else graph
+
+
+def stamp(graph: NamedGraph, generated_at: datetime) -> NamedGraph:
+    """The graph with ``prov:generatedAtTime`` (UTC, to the second) added."""
+    g = NamedNode(graph.iri)
+    when = generated_at.astimezone(UTC).replace(microsecond=0).isoformat()
+    quad = Quad(g, ox.PROV.generatedAtTime, Literal(when, datatype=XSD.dateTime), g)
+    return NamedGraph(graph.iri, [*graph.quads, quad], graph.content_hash, graph.source)
+
+
+def record_to_quads(
+    record: Record, *, base: str = DEFAULT_BASE, generated_at: datetime | None = None
+) -> list[Quad]:
+    """Every quad of the record's named graph (see ``record_graph``)."""
+    return record_graph(record, base=base, generated_at=generated_at).quads
+
+
+def vocabulary_quads(*, base: str = DEFAULT_BASE) -> list[Quad]:
+    """The shared graph: ontology, theme scheme, SDGs and countries, with search keys."""
+    g = NamedNode(iris.vocabulary_graph_iri(base=base))
+    quads: list[Quad] = []
+    for name in VOCABULARY_FILES:
+        path = ONTOLOGY_DIR / name
+        if path.exists():
+            quads.extend(
+                Quad(t.subject, t.predicate, t.object, g)
+                for t in parse(path=str(path), format=RdfFormat.TURTLE)
+            )
+    # Label parameters of named queries compare search keys: give every concept some.
+    keyed = {ox.SKOS.prefLabel.value, ox.SKOS.notation.value}
+    keys = {
+        (q.subject, search_key(q.object.value))
+        for q in quads
+        if q.predicate.value in keyed and isinstance(q.object, Literal)
+    }
+    for country in countries.all_countries():
+        node = NamedNode(iris.country_iri(country.alpha2, base=base))
+        quads += [
+            Quad(node, TYPE, AKG.Country, g),
+            Quad(node, RDFS.label, Literal(country.label_fr, language="fr"), g),
+            Quad(node, RDFS.label, Literal(country.label_en, language="en"), g),
+            Quad(node, AKG.alpha2, _str(country.alpha2), g),
+            Quad(node, AKG.alpha3, _str(country.alpha3), g),
+            Quad(node, ox.OWL.sameAs, NamedNode(EU_COUNTRY_NS + country.alpha3), g),
+        ]
+        for text in (country.label_fr, country.label_en, country.alpha2, country.alpha3):
+            keys.add((node, search_key(text)))
+    for spelling in countries.country_names():  # the Atlas's own spellings too ("RDC")
+        country = countries.lookup(spelling)
+        if country is not None:
+            keys.add((NamedNode(iris.country_iri(country.alpha2, base=base)), search_key(spelling)))
+    quads.extend(Quad(s, AKG.searchKey, _str(k), g) for s, k in sorted(keys, key=str))
+    return quads
+
+
+def vocabulary_graph(*, base: str = DEFAULT_BASE) -> NamedGraph:
+    """The vocabulary graph, with the digest that tells whether the store's copy is current."""
+    quads = vocabulary_quads(base=base)
+    digest = _digest(quads)
+    g = NamedNode(iris.vocabulary_graph_iri(base=base))
+    quads.append(Quad(g, AKG.contentHash, _str(digest), g))
+    return NamedGraph(g.value, quads, digest, "ontology/")

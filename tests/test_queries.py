@@ -1,0 +1,184 @@
+"""Named queries: headers, bound parameters, and each query's exact rows on a small fixture
+(tests/cases/queries/records.jsonl; expected rows in tests/cases/queries/<name>/cases.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from graph_helpers import CASES
+
+from atlas_kg.errors import QueryError
+from atlas_kg.ingest import ingest
+from atlas_kg.queries import list_checks, list_queries, load_query, prepare, run_query
+from atlas_kg.store import EmbeddedStore, open_store
+
+PUBLIC = {
+    "partnerships": ["partnership", "atlas_id", "title", "status", "start_year", "french_partners",
+                     "foreign_partners", "countries"],
+    "partnerships_by_country": ["country", "country_label", "partnerships"],
+    "partnerships_by_year": ["start_year", "partnerships"],
+    "partners_of": ["collectivity", "partner", "partner_label", "partner_country", "partnership", "title"],
+    "funding_by_funder": ["funder", "funder_label", "year", "amount_eur", "partnerships"],
+    "funding_by_country": ["country", "country_label", "amount_eur", "partnerships"],
+    "themes": ["theme", "theme_label", "level", "partnerships"],
+    "post_contacts": ["post", "post_label", "country", "role", "name", "email"],
+    "collectivity": ["collectivity", "label", "kind", "country", "partnerships", "funded_eur"],
+}  # fmt: skip
+QUERY_CASES = CASES / "queries"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    store = open_store(tmp_path_factory.mktemp("queries") / "kg")
+    report = ingest(store, [QUERY_CASES / "records.jsonl"])
+    assert report.ok and len(report.written) == 4
+    return store  # type: ignore[return-value]
+
+
+def test_the_public_queries_exist_with_their_columns() -> None:
+    queries = {q.name: q for q in list_queries()}
+    for name, columns in PUBLIC.items():
+        assert queries[name].columns == columns
+    assert len(queries) >= len(PUBLIC) + 4
+    assert all(q.summary for q in queries.values())
+
+
+def _cases() -> list[tuple[str, int, dict, list]]:
+    out = []
+    for folder in sorted(p for p in QUERY_CASES.iterdir() if p.is_dir()):
+        for i, case in enumerate(json.loads((folder / "cases.json").read_text(encoding="utf-8"))):
+            out.append((folder.name, i, case["params"], case["rows"]))
+    return out
+
+
+def test_every_query_has_cases() -> None:
+    assert {name for name, *_ in _cases()} == {q.name for q in list_queries()}
+
+
+@pytest.mark.parametrize(("name", "index", "params", "rows"), _cases(), ids=lambda v: str(v))
+def test_query_rows(store: EmbeddedStore, name: str, index: int, params: dict, rows: list) -> None:
+    result = run_query(store, name, params)
+    got = result.rows
+    if name == "records":  # the time written changes with each run; its form does not
+        assert all(len(r.pop("generated_at") or "") == 20 for r in got)
+    assert got == rows
+
+
+def test_limit(store: EmbeddedStore) -> None:
+    assert len(run_query(store, "partnerships", {}, limit=2)) == 2
+    with pytest.raises(QueryError, match="limit"):
+        run_query(store, "partnerships", {}, limit=-1)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'x" } ; DROP ALL ; #',
+        "x' } ; DROP ALL ; #",
+        "malakoff> } DELETE WHERE { ?s ?p ?o } #",
+        "?_country",
+    ],
+)
+def test_injection_stays_a_literal(store: EmbeddedStore, value: str) -> None:
+    before = store.quad_count()
+    for name, param in (("partnerships", "country"), ("partners_of", "collectivity"),
+                        ("collectivity", "name"), ("post_contacts", "post")):  # fmt: skip
+        assert run_query(store, name, {param: value}).rows == []
+    assert store.quad_count() == before
+
+
+def test_labels_match_without_case_or_accents(store: EmbeddedStore) -> None:
+    rows = [run_query(store, "collectivity", {"name": n}).rows for n in
+            ("Région Île-de-France", "region ile de france", "REGION-ILE-DE-FRANCE")]  # fmt: skip
+    assert rows[0] == rows[1] == rows[2] and len(rows[0]) == 1
+
+
+def test_parameter_errors_name_the_query_and_the_choices(store: EmbeddedStore) -> None:
+    with pytest.raises(QueryError, match="missing required parameter.*collectivity"):
+        run_query(store, "partners_of", {})
+    with pytest.raises(
+        QueryError, match="unknown parameter.*colour.*allowed: country, theme, status"
+    ):
+        run_query(store, "partnerships", {"colour": "red"})
+    with pytest.raises(QueryError, match="'soon' is not an integer"):
+        run_query(store, "funding_by_funder", {"year": "soon"})
+    with pytest.raises(QueryError, match="no such query; known queries: co_partners"):
+        load_query("nope")
+    with pytest.raises(QueryError, match="not a query name"):
+        load_query("../etc/passwd")
+
+
+def test_absent_optional_parameter_lines_are_left_out() -> None:
+    query = load_query("partnerships")
+    text, subs = prepare(query, {"country": "Mali"})
+    assert "?_country" in text and "?_theme" not in text
+    assert set(subs) == {"_country"}
+    assert subs["_country"].value == "mali"
+
+
+BAD_HEADERS = {
+    "no_header": ("SELECT * WHERE { ?s ?p ?o }", r"no '#\+' header"),
+    "bad_yaml": ("#+ summary: [unclosed\nSELECT * WHERE {}", "not valid YAML"),
+    "no_columns": ("#+ summary: x\nSELECT * WHERE {}", "'columns' must be a list"),
+    "bad_type": (
+        "#+ summary: x\n#+ columns: [a]\n#+ params:\n#+   - {name: a, type: colour}\nSELECT ?a ?_a {}",
+        "type 'colour' is not allowed; expected one of label, string",
+    ),
+    "unused_param": (
+        "#+ summary: x\n#+ columns: [a]\n#+ params:\n#+   - {name: b}\nSELECT ?a {}",
+        "param 'b' is not used",
+    ),
+    "extra_key": (
+        "#+ summary: x\n#+ columns: [a]\n#+ title: y\nSELECT ?a {}",
+        "unknown header key",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_HEADERS))
+def test_broken_headers_are_errors(tmp_path: Path, name: str) -> None:
+    text, message = BAD_HEADERS[name]
+    (tmp_path / f"{name}.rq").write_text(text, encoding="utf-8")
+    with pytest.raises(QueryError, match=message):
+        load_query(name, tmp_path)
+
+
+def test_header_columns_must_be_selected(tmp_path: Path, store: EmbeddedStore) -> None:
+    (tmp_path / "cols.rq").write_text("#+ summary: x\n#+ columns: [a, b]\nSELECT ?a WHERE {}\n")
+    with pytest.raises(QueryError, match=r"header columns \['b'\] are not selected"):
+        run_query(store, load_query("cols", tmp_path))
+
+
+def test_checks_find_violations_on_bad_data(tmp_path: Path) -> None:
+    from graph_helpers import full_record
+
+    from atlas_kg.ingest import ingest_records
+
+    bad = open_store(tmp_path / "kg")
+    ingest_records(bad, [full_record(french_partners=[], contracting_authorities=[])])
+    found = {c.name: len(run_query(bad, c)) for c in list_checks()}
+    assert found["checks/partnership_without_french_partner_violation"] == 1
+    assert found["checks/funding_without_amount_violation"] == 1  # "Agence de l'eau", no amount
+    assert found["checks/foreign_partner_without_country_violation"] == 1  # Xanadu, Atlantide
+    assert found["checks/partnership_in_several_graphs_violation"] == 0
+
+
+def test_checks_pass_on_the_fixture(store: EmbeddedStore) -> None:
+    checks = list_checks()
+    assert len(checks) >= 5
+    for check in checks:
+        assert run_query(store, check).rows == [], check.name
+
+
+def test_the_ontology_readme_examples_run(store: EmbeddedStore) -> None:
+    import re
+
+    from graph_helpers import ROOT
+
+    text = (ROOT / "ontology" / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sparql\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 3
+    counts = [len(list(store.query(block))) for block in blocks]
+    assert counts == [2, 3, 6]  # countries; Malakoff's foreign partners; funder-years

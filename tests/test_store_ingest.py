@@ -1,0 +1,203 @@
+"""The embedded store and ingest: idempotent, replacement by partnership, atomic per input,
+dump formats, stats, drop. Real Oxigraph stores on disk in tmp_path."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+from graph_helpers import full_record
+from pyoxigraph import NamedNode, RdfFormat, parse
+
+from atlas_kg.errors import AtlasError, ConfigError, StoreError
+from atlas_kg.ingest import drop, ingest, ingest_records
+from atlas_kg.record import Record, Source
+from atlas_kg.store import EmbeddedStore, Store, open_store
+
+ID = "https://w3id.org/atlas-kg/id/"
+
+
+def _quads(store: EmbeddedStore) -> set[str]:
+    return {str(q) for q in store.quads()}
+
+
+@pytest.fixture
+def pages(tmp_path: Path, shared: Path) -> Path:
+    """The seed and the 34 header pages, copied so that tests may edit them."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    shutil.copy(shared / "seeds" / "000_4d9583dcafd7f051.txt", folder / "prjId_12695.txt")
+    for page in sorted((shared / "atlas-pages").glob("prjId_*.txt"))[:6]:
+        shutil.copy(page, folder / page.name)
+    return folder
+
+
+def test_embedded_store_implements_the_protocol(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    assert isinstance(store, Store)
+    assert isinstance(open_store(":memory:"), EmbeddedStore)
+
+
+def test_ingest_twice_leaves_identical_quads(tmp_path: Path, pages: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    first = ingest(store, [pages])
+    assert first.ok and len(first.written) == 7 and len(first.incomplete) == 6
+    before = _quads(store)
+    second = ingest(store, [pages])
+    assert second.written == [] and len(second.unchanged) == 7 and second.quads_written == 0
+    assert _quads(store) == before
+    store.close()
+    # And across processes' lifetimes: reopen the folder, ingest again.
+    store = open_store(tmp_path / "kg")
+    ingest(store, [pages])
+    assert _quads(store) == before
+
+
+def test_modified_page_replaces_its_graph(tmp_path: Path, pages: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    ingest(store, [pages])
+    page = pages / "prjId_12695.txt"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("Malakoff", "Vanves"), encoding="utf-8"
+    )
+    report = ingest(store, [pages])
+    assert report.written == [ID + "graph/partnership/12695"] and len(report.unchanged) == 6
+    graph = ID + "graph/partnership/12695"
+    objects = {q.object.value for q in store.quads(graph)}
+    assert ID + "collectivity/fr/vanves" in objects
+    assert ID + "collectivity/fr/malakoff" not in objects
+    assert not any("Malakoff" in q.object.value for q in store.quads(graph))
+    assert (
+        len([q for q in store.quads(graph) if q.predicate.value.endswith("generatedAtTime")]) == 1
+    )
+
+
+def test_a_bad_page_writes_nothing_and_the_others_load(tmp_path: Path, pages: Path) -> None:
+    (pages / "prjId_999.txt").write_text("This is not an Atlas page at all.\n", encoding="utf-8")
+    store = open_store(tmp_path / "kg")
+    report = ingest(store, [pages])
+    assert not report.ok
+    assert [r.source for r in report.rejected] == [str(pages / "prjId_999.txt")]
+    assert "prjId_999.txt" in report.rejected[0].reason
+    assert len(report.written) == 7
+    graphs = {g.value for g in store._store.named_graphs()}
+    assert ID + "graph/partnership/999" not in graphs
+    assert not any("999" in q.subject.value for q in store.quads())
+    assert "1 rejected" in report.summary() and "prjId_999.txt" in report.summary()
+
+
+def test_missing_path_and_bad_jsonl_lines_are_rejected_with_file_and_line(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    good = full_record().to_json()
+    records.write_text(good + "\n\n{not json}\n" + '{"title": 3, "oops": 1}\n', encoding="utf-8")
+    store = open_store(tmp_path / "kg")
+    report = ingest(store, [records, tmp_path / "absent"])
+    reasons = sorted(r.reason for r in report.rejected)
+    assert any(r.startswith(f"{records}:3: not JSON") for r in reasons)
+    assert any(r.startswith(f"{records}:4: unknown record field") for r in reasons)
+    assert any("absent: no such file or folder" in r for r in reasons)
+    assert report.written == [ID + "graph/partnership/501"]
+
+
+def test_strict_rejects_incomplete_pages(tmp_path: Path, pages: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    report = ingest(store, [pages], strict=True)
+    assert len(report.written) == 1 and len(report.rejected) == 6
+
+
+def test_later_input_of_the_same_partnership_wins(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    report = ingest_records(store, [full_record(title="Premier"), full_record(title="Second")])
+    assert len(report.duplicates) == 1
+    titles = {q.object.value for q in store.quads() if q.predicate.value.endswith("/title")}
+    assert titles == {"Second"}
+
+
+def test_dropping_a_record_keeps_the_facts_of_others(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    one = full_record(atlas_id=1)
+    two = full_record(atlas_id=2)
+    ingest_records(store, [one, two])
+    isere = NamedNode(ID + "collectivity/fr/departement-de-l-isere")
+    assert drop(store, "1") == ID + "graph/partnership/1"
+    left = [q for q in store.quads() if q.subject == isere]
+    assert {q.graph_name.value for q in left} == {ID + "graph/partnership/2"}
+    assert any(q.predicate.value.endswith("#label") for q in left)
+    with pytest.raises(AtlasError, match="no record '1'"):
+        drop(store, "1")
+    drop(store, ID + "graph/partnership/2")
+    assert store.stats().records == 0
+
+
+def test_vocabulary_graph_is_loaded_once(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    ingest_records(store, [full_record()])
+    count = store.quad_count()
+    ingest_records(store, [full_record()])
+    assert store.quad_count() == count
+    assert ID + "graph/vocabulary" in store.graph_iris()
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "datasets"),
+    [
+        ("all.nq", RdfFormat.N_QUADS, True),
+        ("all.trig.gz", RdfFormat.TRIG, True),
+        ("all.ttl", RdfFormat.TURTLE, False),
+        ("all.nt.gz", RdfFormat.N_TRIPLES, False),
+    ],
+)
+def test_dump_formats_round_trip(tmp_path: Path, name: str, fmt: RdfFormat, datasets: bool) -> None:
+    store = open_store(tmp_path / "kg")
+    ingest_records(store, [full_record(atlas_id=1), full_record(atlas_id=2)])
+    out = tmp_path / name
+    store.dump(out)
+    data = out.read_bytes()
+    if name.endswith(".gz"):
+        data = gzip.decompress(data)
+    parsed = list(parse(data, format=fmt))
+    if datasets:
+        assert len(parsed) == store.quad_count()
+    else:  # the union graph: what several graphs repeat appears once
+        distinct = {(q.subject, q.predicate, q.object) for q in store.quads()}
+        assert len(parsed) == len(distinct) < store.quad_count()
+
+
+def test_dump_format_errors_list_the_choices(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    with pytest.raises(ConfigError, match="nquads, trig, turtle, ntriples"):
+        store.dump(tmp_path / "x.nq", "rdfxml")
+    with pytest.raises(ConfigError, match=r"\.nq"):
+        store.dump(tmp_path / "x.json")
+
+
+def test_stats_count_records_and_entities(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    ingest_records(store, [full_record(atlas_id=1), full_record(atlas_id=2)])
+    stats = store.stats()
+    assert stats.records == 2 and stats.graphs == 3
+    assert stats.quads == store.quad_count()
+    assert stats.entities["akg:Partnership"] == 2
+    assert stats.entities["akg:FrenchCollectivity"] == 1  # shared by both, counted once
+    assert stats.entities["akg:Funding"] == 4
+    assert "owl:Class" not in stats.entities  # the vocabulary graph is not data
+
+
+def test_store_errors_are_clear(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no store at"):
+        open_store(tmp_path / "absent", read_only=True)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot open the store"):
+        open_store(blocker)
+
+
+def test_read_only_store_reads_what_was_written(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    ingest_records(store, [Record(source=Source(atlas_id=3), title="Trois")])
+    store.close()
+    reader = open_store(tmp_path / "kg", read_only=True)
+    assert reader.stats().records == 1
+    reader.close()
