@@ -1,11 +1,14 @@
 """Pages and JSON Lines records → the store: idempotent, one record at a time atomic.
 
 The pipeline for each input: read (``parse.parse_file`` for a page, ``Record.from_json``
-for a line of a ``*.jsonl`` file) → map (``rdf.record_graph``) → compare its content hash
-with the store's copy → write only what is new or changed, in chunks (bulk loader for
-large chunks, a transaction for small ones). A rejected input writes nothing and is
-reported with its reason; the others load. Re-ingesting the same input leaves the store
-exactly as it was; an updated page of the same partnership replaces its graph whole.
+for a line of a ``*.jsonl`` file) → resolve and map (``rdf.record_graph``, which calls
+``resolve.resolve_record``) → compare its content hash with the store's copy → write only
+what is new or changed, in chunks (bulk loader for large chunks, a transaction for small
+ones). At the end, the merges across records (``resolve.refresh_resolution``) are
+recomputed over the whole store into ``graph/resolution``, rewritten only if they changed.
+A rejected input writes nothing and is reported with its reason; the others load.
+Re-ingesting the same input leaves the store exactly as it was; an updated page of the
+same partnership replaces its graph whole.
 
 Folders are searched for pages (``*.txt``, ``*.html``, ``*.htm``); JSON Lines files are
 read only when named on the command line, so the ``truth.jsonl`` a synthetic Atlas keeps
@@ -23,6 +26,7 @@ from .errors import AtlasError, PageError, RecordError
 from .iris import DEFAULT_BASE, check_base, graph_iri
 from .rdf import NamedGraph, record_graph, stamp, vocabulary_graph
 from .record import Record
+from .resolve import ResolutionSummary, refresh_resolution
 from .store import Store
 
 __all__ = ["IngestReport", "Rejected", "drop", "ensure_vocabulary", "ingest", "ingest_records"]
@@ -56,6 +60,8 @@ class IngestReport:
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     """(source, graph IRI) of inputs whose partnership came again later in the same run."""
     quads_written: int = 0
+    resolution: ResolutionSummary | None = None
+    """The cross-record merges recomputed at the end (``resolve.refresh_resolution``)."""
 
     @property
     def loaded(self) -> int:
@@ -77,6 +83,8 @@ class IngestReport:
                 f"{len(self.duplicates)} input(s) repeat a partnership given earlier "
                 "in this run: the later one was kept"
             )
+        if self.resolution is not None and self.resolution.merges:
+            lines.append(self.resolution.line())
         lines += [f"rejected: {r.reason}" for r in self.rejected]
         return "\n".join(lines)
 
@@ -225,6 +233,8 @@ def _run(
                 report.duplicates.append((chunk[graph.iri][0].source or "?", graph.iri))
             chunk[graph.iri] = (graph, record)
         _write(store, chunk, report, now=now)
+    # Merges across records need every name: recomputed once, over the whole store.
+    report.resolution = refresh_resolution(store, base=base, now=now)
     return report
 
 
@@ -260,4 +270,5 @@ def drop(store: Store, record_id: str, *, base: str = DEFAULT_BASE) -> str:
     iri = text if text.startswith(("http://", "https://")) else graph_iri(text, base=base)
     if not store.drop_record(iri):
         raise AtlasError(f"no record {record_id!r} in the store (looked for the graph <{iri}>)")
+    refresh_resolution(store, base=base)  # its names may have held merges together
     return iri

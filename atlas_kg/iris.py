@@ -99,7 +99,7 @@ def organization_iri(name: str, *, base: str = DEFAULT_BASE) -> str:
 
 
 def funder_iri(name: str, *, base: str = DEFAULT_BASE) -> str:
-    """A funder. The one place to change when funders are merged with collectivities."""
+    """A funder by name (``rdf`` first resolves funders that are partners or collectivities)."""
     return f"{base}funder/{slug(name)}"
 
 

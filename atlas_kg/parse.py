@@ -117,6 +117,7 @@ What the plain rendering cannot represent (a generator must avoid it):
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -288,6 +289,24 @@ def _variants(name: str) -> set[str]:
 
 _EXACT = {v: label for label in _LABELS for name in label.names for v in _variants(name)}
 _PREFIXES = tuple((v, label) for label in _LABELS for p in label.prefixes for v in _variants(p))
+# The first word of every label key: a line starting with another word (most lines) is no
+# label, which is found without building its key. Prefixes have several words, so a key
+# starting with a prefix starts with the prefix's first word.
+_FIRST_WORDS = frozenset(k.split(" ", 1)[0] for k in [*_EXACT, *(p for p, _ in _PREFIXES)])
+_PREFILTER = all(" " in p for p, _ in _PREFIXES)
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_of(line: str) -> _Label | None:
+    """The label a line reads as, if any (cached: label lines repeat on every page)."""
+    key = _key(line)
+    label = _EXACT.get(key)
+    if label is not None:
+        return label
+    for prefix, label in _PREFIXES:
+        if key.startswith(prefix):
+            return label
+    return None
 _SECTION_NAMES = {label.key: label.title for label in _LABELS}
 
 # -- noise -----------------------------------------------------------------------------
@@ -444,14 +463,15 @@ class _Page:
     def _match(self, line: str) -> _Label | None:
         if len(line) > _MAX_LABEL_LEN and not line.startswith("Contacts dans le poste"):
             return None
-        key = _key(line)
-        label = _EXACT.get(key)
-        if label is not None:
-            return label
-        for prefix, label in _PREFIXES:
-            if key.startswith(prefix):
-                return label
-        return None
+        if _PREFILTER:
+            words = line.split(None, 1)
+            if not words:
+                return None
+            # The key's first word is this one, or this one without a trailing colon.
+            first = words[0].casefold().replace("’", "'")
+            if first not in _FIRST_WORDS and first.rstrip(":") not in _FIRST_WORDS:
+                return None
+        return _label_of(line)
 
     def _scan(self, lines: list[str]) -> None:
         current: _Section | None = None

@@ -19,7 +19,9 @@ that uses it, and its projection, on lines of their own.
 
 Cells holding several values (``GROUP_CONCAT`` with the separator ``"\\u001f"``) come back
 sorted and joined with `` ; ``. ``queries/checks/*_violation.rq`` return no rows on good
-data.
+data. A check's header also has ``severity`` (``error`` for ``*_violation``, ``warning``
+or ``info`` for the anomaly checks) and ``message``, what a row means in plain words with
+``{column}`` fields (``atlas_kg.quality`` runs them all).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ __all__ = [
 ]
 
 PARAM_TYPES = ("label", "string", "integer", "boolean", "iri")
+SEVERITIES = ("error", "warning", "info")
+"""Severities of a check's header (``atlas_kg.quality`` reports them)."""
 MULTI_SEPARATOR = "\x1f"
 """``GROUP_CONCAT`` separator of multi-valued cells (written ``"\\u001f"`` in SPARQL)."""
 CHECKS_DIR = "checks"
@@ -81,6 +85,10 @@ class NamedQuery:
     columns: list[str]
     params: list[Param] = field(default_factory=list)
     sparql: str = ""
+    severity: str | None = None
+    """Checks only (``queries/checks/``): ``error``, ``warning`` or ``info``."""
+    message: str | None = None
+    """Checks only: what a row means and what to do, with ``{column}`` fields."""
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -127,12 +135,20 @@ def _header(path: Path, name: str) -> tuple[dict[str, Any], str]:
 
 def _parse(path: Path, name: str) -> NamedQuery:
     header, text = _header(path, name)
-    unknown = set(header) - {"summary", "params", "columns"}
+    unknown = set(header) - {"summary", "params", "columns", "severity", "message"}
     if unknown:
         raise QueryError(
             name,
-            f"{path}: unknown header key(s) {sorted(unknown)}; expected summary, params, columns",
+            f"{path}: unknown header key(s) {sorted(unknown)}; expected summary, params, "
+            "columns (and severity, message for checks)",
         )
+    severity, message = header.get("severity"), header.get("message")
+    if severity is not None and severity not in SEVERITIES:
+        raise QueryError(
+            name, f"{path}: severity {severity!r} is not allowed; expected {', '.join(SEVERITIES)}"
+        )
+    if message is not None and (not isinstance(message, str) or not message.strip()):
+        raise QueryError(name, f"{path}: header 'message' must be a non-empty text")
     summary = header.get("summary")
     if not isinstance(summary, str) or not summary.strip():
         raise QueryError(name, f"{path}: header 'summary' must be a non-empty text")
@@ -161,7 +177,16 @@ def _parse(path: Path, name: str) -> NamedQuery:
                 name, f"{path}: param {param.name!r} is not used (no ?{param.variable})"
             )
         params.append(param)
-    return NamedQuery(name, path, summary.strip(), list(columns), params, text)
+    return NamedQuery(
+        name,
+        path,
+        summary.strip(),
+        list(columns),
+        params,
+        text,
+        severity,
+        message and message.strip(),
+    )
 
 
 def _directory(directory: Path | None) -> Path:

@@ -3,7 +3,10 @@
 Each record becomes the quads of its own graph (``graph/partnership/<id>``): the
 partnership, its funding rows, theme and SDG rows, and a description (type, label, search
 key, country) of every shared entity it mentions (collectivities, posts, funders, people),
-so that dropping one record never removes another's facts. The graph also describes
+so that dropping one record never removes another's facts. Names are resolved first
+(``resolve.resolve_record``): French collectivities get their gazetteer node and codes,
+funders and parties that are partners or known collectivities are those nodes, and each
+non-trivial decision is an ``akg:NameResolution`` of the graph. The graph also describes
 itself with its provenance (PROV-O). Countries, themes, SDGs and the ontology live in the
 vocabulary graph. Queries see the union. ``ontology/README.md`` documents the model.
 
@@ -28,7 +31,7 @@ from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
-from . import __version__, countries, iris
+from . import __version__, countries, iris, resolve
 from .iris import DEFAULT_BASE, search_key
 from .paths import ONTOLOGY_DIR
 from .record import Record, source_url
@@ -162,6 +165,10 @@ class _Mapper:
         self.quads: list[Quad] = []
         self._described: set[str] = set()
         self._partners: dict[str, NamedNode] = {}  # search key → collectivity, for roles
+        self._partner_names: dict[str, str] = {}  # search key → the partner's name as listed
+        self._entities: dict[tuple[str, str], NamedNode] = {}  # gazetteer entity → partner
+        self._decisions = 0
+        self.resolution = resolve.resolve_record(record)
         self._countries = [
             c for c in (self._country(fp.country) for fp in record.foreign_partners) if c
         ]
@@ -290,11 +297,10 @@ class _Mapper:
         return node
 
     def _add_collectivities(self) -> None:
-        france = countries.by_code("FR")
         for name in _names(self.record.french_partners):
-            node = self._collectivity(name, france, AKG.FrenchCollectivity, None)
-            self.add(self.p, AKG.frenchPartner, node)
-            self._partners.setdefault(search_key(name), node)
+            node = self.french_collectivity(name, self.resolution.decision(name), partner=True)
+            if self.first_time(f"{node.value} frenchPartner"):
+                self.add(self.p, AKG.frenchPartner, node)
         for fp in self.record.foreign_partners:
             name = fp.name.strip()
             if not name:
@@ -303,13 +309,145 @@ class _Mapper:
             node = self._collectivity(name, country, AKG.ForeignCollectivity, fp.country)
             self.add(self.p, AKG.foreignPartner, node)
             self._partners.setdefault(search_key(name), node)
+            self._partner_names.setdefault(search_key(name), name)
+            if country is None or country.alpha2 != "FR":
+                self._namesakes(node, name)
+
+    def french_collectivity(self, name: str, decision: resolve.NameDecision, *,
+                            partner: bool = False) -> NamedNode:  # fmt: skip
+        """The node of a French collectivity: the gazetteer entity's when resolved.
+
+        Its label is the canonical one; the name as written, when different, is kept as
+        ``skos:altLabel`` with its search key. The decision is recorded when it was more
+        than the plain official name, and for a French partner that stays unresolved.
+        """
+        entity = decision.entity
+        label = decision.label
+        if entity is not None:
+            iri = entity.iri(self.base)
+        else:
+            iri = iris.collectivity_iri(label, "FR", base=self.base)
+        node = NamedNode(iri)
+        if self.first_time(iri):
+            self.add(node, TYPE, AKG.FrenchCollectivity)
+            self.add(node, RDFS.label, _str(label))
+            self.add(node, AKG.searchKey, _str(search_key(label)))
+            self.add(node, AKG.country, self.country_node(countries.by_code("FR")))
+            kind = entity.akg_kind if entity is not None else collectivity_kind(name)
+            if kind:
+                self.add(node, AKG.kind, getattr(AKG, kind))
+            if entity is not None:
+                self._identifiers(node, entity)
+        self.alt_label(node, name, label)
+        if partner:
+            for text in (name, label):
+                self._partners.setdefault(search_key(text), node)
+                self._partner_names.setdefault(search_key(text), name)
+            if entity is not None:
+                self._entities.setdefault((entity.kind, entity.code), node)
+        plain = decision.resolved and name == label and not decision.rule.startswith("context")
+        if not plain and (partner or decision.resolved):
+            self.decision(name, node, decision.rule, decision.score, decision.reason)
+        return node
+
+    def _identifiers(self, node: NamedNode, entity: resolve.FrenchEntity) -> None:
+        self.add(node, ox.DCTERMS.identifier, _str(entity.code))
+        if entity.kind != "epci":
+            self.add(node, AKG.inseeCode, _str(entity.code))
+        if entity.siren:
+            self.add(node, AKG.siren, _str(entity.siren))
+        if entity.kind == "commune" and entity.departement:
+            self.add(node, AKG.departementCode, _str(entity.departement))
+        if entity.kind in ("commune", "departement") and entity.region:
+            self.add(node, AKG.regionCode, _str(entity.region))
+
+    def alt_label(self, node: NamedNode, name: str, label: str) -> None:
+        """``skos:altLabel`` (and search key) of a spelling other than the node's label."""
+        written = " ".join(name.split())
+        if written == label or not self.first_time(f"{node.value} alt {written}"):
+            return
+        self.add(node, ox.SKOS.altLabel, _str(written))
+        key = search_key(written)
+        if key != search_key(label) and self.first_time(f"{node.value} key {key}"):
+            self.add(node, AKG.searchKey, _str(key))
+
+    def decision(self, name: str, node: NamedNode, rule: str, score: float,
+                 reason: str | None) -> None:  # fmt: skip
+        """An ``akg:NameResolution`` of this record: name as written → node, rule, score."""
+        if not self.first_time(f"decision {name} {node.value} {rule}"):
+            return
+        self._decisions += 1
+        d = self.node(f"resolution/{self._decisions}")
+        self.add(d, TYPE, AKG.NameResolution)
+        self.add(d, AKG.sourceName, _str(name))
+        self.add(d, AKG.resolvedTo, node)
+        self.add(d, AKG.rule, _str(rule))
+        self.add(d, AKG.score, _decimal(round(score, 4)))
+        if reason:
+            self.add(d, AKG.reason, Literal(reason, language="en"))
+
+    def _namesakes(self, node: NamedNode, name: str) -> None:
+        """Link a foreign partner named like French communes to them (a likely error)."""
+        for entity in resolve.french_namesakes(name):
+            target = NamedNode(entity.iri(self.base))
+            if self.first_time(f"{node.value} namesake {target.value}"):
+                self.add(node, AKG.frenchNamesake, target)
+            if self.first_time(f"{target.value} namesake"):
+                self.add(target, RDFS.label, _str(entity.label))
+                self.add(target, AKG.inseeCode, _str(entity.code))
 
     def party(self, name: str) -> NamedNode:
-        """A named party: one of the record's partners when the name matches, else an org."""
-        known = self._partners.get(search_key(name))
-        if known is not None:
-            return known
+        """A named party: one of the record's partners when the name matches (or is the same
+        gazetteer entity), a French collectivity of the gazetteer, else an organisation."""
+        match = self.party_match(name)
+        if match is not None:
+            node, why = match
+            if search_key(name) not in self._partners:
+                self.decision(name, node, "same-as-partner", 1.0, why)
+            return node
+        decision = self.resolution.decision(name)
+        if decision.entity is not None and decision.rule in _CERTAIN:
+            return self.french_collectivity(name, decision)
         return self.labelled(iris.organization_iri(name, base=self.base), ox.ORG.Organization, name)
+
+    def party_match(self, name: str) -> tuple[NamedNode, str] | None:
+        """The record's partner a name designates, and why; None when it is none of them."""
+        key = search_key(name)
+        if key in self._partners:
+            why = f"named like the record's partner {self._partner_names[key]!r}"
+            return self._partners[key], why
+        entity = self.resolution.decision(name).entity
+        node = self._entities.get((entity.kind, entity.code)) if entity is not None else None
+        if entity is None or node is None:
+            return None
+        self.alt_label(node, name, entity.label)  # the partner's other spelling
+        return node, f"the same gazetteer entity as the partner {entity.label!r} ({entity.code})"
+
+    def funder(self, name: str) -> NamedNode:
+        """A funder's node: a known funder under any of its names, one of the record's
+        partners, a French collectivity of the gazetteer, else a funder of that name."""
+        alias = resolve.funder_alias(name)
+        if alias is not None:
+            node = self.labelled(
+                iris.funder_iri(alias.label, base=self.base), AKG.Funder, alias.label
+            )
+            if name != alias.label:
+                self.alt_label(node, name, alias.label)
+                self.decision(name, node, "funder-alias", 1.0, None)
+            return node
+        match = self.party_match(name)
+        if match is not None:
+            node, why = match
+            if search_key(name) not in self._partners:  # a name other than the partner's
+                self.decision(name, node, "same-as-partner", 1.0, f"a funder {why}")
+        else:
+            decision = self.resolution.decision(name)
+            if decision.entity is None or decision.rule not in _CERTAIN:
+                return self.labelled(iris.funder_iri(name, base=self.base), AKG.Funder, name)
+            node = self.french_collectivity(name, decision)
+        if self.first_time(f"{node.value} funder"):
+            self.add(node, TYPE, AKG.Funder)
+        return node
 
     def _add_roles(self) -> None:
         r = self.record
@@ -363,8 +501,8 @@ class _Mapper:
             self.add(m, terms.role, role_node)
 
     def _add_posts(self) -> None:
-        # A post's country is not on the page: it is inferred when all the record's
-        # foreign partners are in one recognised country.
+        # A post's country is not on the page: the city in its name gives it
+        # (data/posts.csv), else all the record's foreign partners being in one country.
         only = set(self._countries)
         country = next(iter(only)) if len(only) == 1 else None
         for post in self.record.diplomatic_posts:
@@ -374,8 +512,9 @@ class _Mapper:
             iri = iris.post_iri(name, base=self.base)
             fresh = iri not in self._described
             node = self.labelled(iri, AKG.DiplomaticPost, name)
-            if fresh and country:
-                self.add(node, AKG.country, self.country_node(country))
+            where = resolve.post_country(name) or country
+            if fresh and where:
+                self.add(node, AKG.country, self.country_node(where))
             self.add(self.p, AKG.post, node)
             for contact in post.contacts:
                 person = self._person(contact.name, contact.email)
@@ -450,8 +589,7 @@ class _Mapper:
             self.add(node, TYPE, AKG.Funding)
             funder = _clean_funder(row.funder)
             if funder:
-                iri = iris.funder_iri(funder, base=self.base)
-                self.add(node, S.funder, self.labelled(iri, AKG.Funder, funder))
+                self.add(node, S.funder, self.funder(funder))
             if row.amount_eur is not None:
                 self.add(node, AKG.amount, _decimal(row.amount_eur))
                 amount = self.node(f"funding/{index}/amount")
@@ -525,6 +663,8 @@ def _theme(label: str, level: int):  # noqa: ANN202 (themes.Concept | None)
     return taxonomy().by_label(label, level)
 
 
+_CERTAIN = ("official-name", "kind-prefix", "former-name", "context-name")
+"""Rules by which a funder or party that is none of the partners becomes a collectivity."""
 _STATUS = {"ongoing": AKG.Ongoing, "finished": AKG.Finished, "dormant": AKG.Dormant}
 _EUR = Literal("EUR")
 

@@ -163,7 +163,7 @@ class AKG(DefinedNamespace):
     complete: URIRef
     contentHash: URIRef
 
-    # -- BEGIN network metrics (atlas_kg.metrics; ontology/atlas.ttl's last block) --
+    # -- BEGIN network metrics (atlas_kg.metrics; ontology/atlas.ttl's block) --
     MetricsGraph: URIRef
     YearSnapshot: URIRef
     projection: URIRef
@@ -192,6 +192,23 @@ class AKG(DefinedNamespace):
     community: URIRef
     clustering: URIRef
     # -- END network metrics --
+
+    # -- BEGIN entity resolution (atlas_kg.resolve; ontology/atlas.ttl's block) --
+    NameResolution: URIRef
+    ResolutionGraph: URIRef
+    sourceName: URIRef
+    resolvedTo: URIRef
+    mergedNode: URIRef
+    rule: URIRef
+    score: URIRef
+    reason: URIRef
+    fuzzyThreshold: URIRef
+    inseeCode: URIRef
+    siren: URIRef
+    departementCode: URIRef
+    regionCode: URIRef
+    frenchNamesake: URIRef
+    # -- END entity resolution --
 
 
 class SCHEMA(DefinedNamespace):

@@ -105,7 +105,12 @@ def test_every_field_of_a_full_record_is_mapped() -> None:
         (p, AKG + "theme", "https://w3id.org/atlas-kg/def/theme/tourisme"),
         (p + "/theme/1", AKG + "priority", "1"),
         (p + "/theme/2", AKG + "themeLabel", "Inconnu"),
-        (p + "/funding/1", "https://schema.org/funder", ID + "funder/departement-de-l-isere"),
+        # A funder that is a known collectivity is that collectivity (entity resolution).
+        (
+            p + "/funding/1",
+            "https://schema.org/funder",
+            ID + "collectivity/fr/departement-de-l-isere",
+        ),
         (p + "/funding/1", AKG + "amount", "12500.5"),
         (p + "/funding/1/amount", "https://schema.org/value", "12500.5"),
         (p + "/funding/1/amount", "https://schema.org/currency", "EUR"),
