@@ -27,7 +27,7 @@ demo: $(BIN)/atlas-kg
 test: $(BIN)/atlas-kg
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n 2 --dist loadgroup -q
+	$(BIN)/pytest -n 2 --dist loadfile -q
 
 lint: $(BIN)/atlas-kg
 	$(BIN)/ruff check .
