@@ -20,8 +20,14 @@ class PageError(AtlasError):
     it does not apply), which is what the CLI prints.
     """
 
-    def __init__(self, path: str | None, message: str, *, line: int | None = None,
-                 expected: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | None,
+        message: str,
+        *,
+        line: int | None = None,
+        expected: str | None = None,
+    ) -> None:
         self.path = path
         self.line = line
         self.message = message

@@ -124,7 +124,9 @@ def _cell(value: Any) -> str:
 def format_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
     """Render rows as an aligned text table, CSV or a JSON list of objects."""
     if fmt == "json":
-        return json.dumps([{c: r.get(c) for c in columns} for r in rows], ensure_ascii=False, indent=2)
+        return json.dumps(
+            [{c: r.get(c) for c in columns} for r in rows], ensure_ascii=False, indent=2
+        )
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -138,7 +140,8 @@ def format_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(
-            (v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(values, widths, strict=True)
+            (v if len(v) <= w else v[: w - 1] + "…").ljust(w)
+            for v, w in zip(values, widths, strict=True)
         ).rstrip()
 
     out = [line(columns), line(["-" * w for w in widths])]
