@@ -240,13 +240,6 @@ def test_counts_stats_and_dump_match(
     assert remote_quads == local_quads
 
 
-_METRICS_ORDER = (
-    "atlas_kg/metrics.py: _entities takes an entity's kind from whichever row of _ENTITIES "
-    "comes first (no ORDER BY), so an entity that is a collectivity and a funder gets "
-    "another kind on Virtuoso: choose the kind by a rule (collectivity before funder)"
-)
-
-
 @pytest.mark.parametrize(
     "backend",
     [
@@ -256,7 +249,6 @@ _METRICS_ORDER = (
             marks=[
                 pytest.mark.virtuoso,
                 pytest.mark.xdist_group("virtuoso"),
-                pytest.mark.xfail(reason=_METRICS_ORDER, strict=True, raises=AssertionError),
             ],
         ),
     ],

@@ -1,0 +1,1147 @@
+"""Networks drawn from the store, and their metrics (networkx).
+
+A *projection* is a networkx graph built from a few SPARQL queries that each extract an
+edge list (partnership → partner, post, funding row), joined in Python: one extraction
+query plus Python is much faster than the same network written as a SPARQL self-join
+(``../shared/MEASURED.md``). Filters select the partnerships first, with bound terms
+only: the country, theme and status are resolved to IRIs through their ``akg:searchKey``
+(the value bound, never spliced), and years are bound as integers.
+
+Projections (``PROJECTIONS``), every node identified by its IRI:
+
+``bipartite``
+    French collectivity – foreign collectivity; an edge per pair that share partnerships,
+    ``weight`` = number of partnerships, with their years and total funding.
+``french`` / ``foreign``
+    the two one-mode projections of ``bipartite``: two French (foreign) collectivities
+    are linked when they share a foreign (French) partner; ``weight`` = shared partners.
+``post``
+    collectivity (French or foreign) – diplomatic post following its partnerships.
+``funder``
+    funder – partnership; ``weight`` = funding rows, ``funding`` = their euros.
+``country``
+    country – country through French collectivities: two countries are linked when a
+    French collectivity has partnerships in both; ``weight`` = such collectivities.
+
+A partnership's year is its start year, else its first signature year; partnerships with
+neither are left out by year filters and counted in no yearly snapshot. A partnership's
+``funding`` is the sum of its funding rows; an edge's ``funding`` sums the partnerships
+on that edge, so a partnership with several partners counts on each of its edges.
+
+Metrics (``compute_metrics``): degree, weighted degree (sum of ``weight``), betweenness
+(unweighted, normalised; exact on connected components up to
+``EXACT_BETWEENNESS_MAX_NODES`` nodes; larger ones exact with rustworkx when installed,
+else sampled from ``BETWEENNESS_K`` sources with the seed), PageRank (weighted), eigenvector
+centrality (weighted; omitted with a note when the power iteration does not converge),
+connected components (numbered by size, 0 the largest), Louvain communities (weighted,
+seeded, numbered by size) and clustering (Latapy's bipartite clustering on the bipartite
+projections, the usual coefficient on the others); ``year_snapshots`` tells how the
+network grew. ``write_metrics`` stores them as RDF in a named graph of computed values
+(``graph/metrics/<name>``) that also records the parameters used.
+
+>>> from atlas_kg.store import open_store
+>>> net = load_network(open_store(":memory:"), "bipartite")
+>>> net.summary["nodes"], net.notes
+(0, ['empty network: no partnership matches'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import networkx as nx
+from pyoxigraph import Literal, NamedNode, Quad
+
+from .errors import ConfigError
+from .iris import DEFAULT_BASE, search_key
+from .rdf import NamedGraph
+from .store import Store, Term
+from .vocab import AKG_NS, ox
+
+__all__ = [
+    "BETWEENNESS_ENGINES",
+    "BETWEENNESS_K",
+    "DEFAULT_SEED",
+    "EXACT_BETWEENNESS_MAX_NODES",
+    "METRICS",
+    "PROJECTIONS",
+    "Entity",
+    "Extract",
+    "Filters",
+    "MetricsParams",
+    "Network",
+    "Partnership",
+    "betweenness",
+    "build_graph",
+    "compute_metrics",
+    "extract",
+    "load_network",
+    "metrics_graph",
+    "metrics_graph_iri",
+    "projection",
+    "spearman",
+    "write_metrics",
+    "year_snapshots",
+]
+
+EXACT_BETWEENNESS_MAX_NODES = 1_000
+"""Exact betweenness on connected components up to this many nodes (networkx's exact
+algorithm is O(n·m): about 11 minutes on the 14,700-node bipartite network of a full
+Atlas)."""
+BETWEENNESS_K = 500
+"""Sources sampled for betweenness in a component larger than
+``EXACT_BETWEENNESS_MAX_NODES`` (about 20 s on a full Atlas; the rank correlation with
+the exact values is measured in ``bench/bench_network.py``)."""
+DEFAULT_SEED = 42
+"""Seed of betweenness sampling and Louvain: the same store gives the same metrics."""
+
+METRICS = (
+    "degree",
+    "weighted_degree",
+    "betweenness",
+    "pagerank",
+    "eigenvector",
+    "component",
+    "community",
+    "clustering",
+)
+"""Node attributes ``compute_metrics`` sets."""
+
+KINDS = {
+    AKG_NS + "FrenchCollectivity": "french_collectivity",
+    AKG_NS + "ForeignCollectivity": "foreign_collectivity",
+    AKG_NS + "DiplomaticPost": "diplomatic_post",
+    AKG_NS + "Funder": "funder",
+}
+"""Node ``kind`` of each class of entity; the others are ``partnership`` and ``country``."""
+_KIND_ORDER = {kind: rank for rank, kind in enumerate(KINDS.values())}
+
+
+# -- filters ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which partnerships make the network. Labels match case- and accent-insensitively."""
+
+    country: str | None = None
+    """A country: French or English name, or ISO code (``Sénégal``, ``senegal``, ``SN``)."""
+    theme: str | None = None
+    """A theme at any level of the taxonomy (``Eau et assainissement``)."""
+    status: str | None = None
+    """``ongoing``, ``finished``, ``dormant`` (or ``En cours``, ``Terminé``, ``En sommeil``)."""
+    from_year: int | None = None
+    to_year: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The filters that are set."""
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    def digest(self) -> str:
+        """12 hex digits naming this set of filters (empty when none is set)."""
+        items = sorted(self.as_dict().items())
+        if not items:
+            return ""
+        return hashlib.sha256(repr(items).encode()).hexdigest()[:12]
+
+
+_RESOLVE = {
+    # filter → (query resolving its search key to IRIs, what is expected)
+    "country": (
+        "SELECT DISTINCT ?match ?_key WHERE { ?match a akg:Country ; akg:searchKey ?_key }",
+        "a country name or ISO code (Sénégal, Senegal, SN)",
+    ),
+    "theme": (
+        "SELECT DISTINCT ?match ?_key WHERE { ?match akg:searchKey ?_key ; "
+        "skos:inScheme <https://w3id.org/atlas-kg/def/theme/scheme> }",
+        "a theme of the Atlas taxonomy at any level (Eau et assainissement)",
+    ),
+    "status": (
+        "SELECT DISTINCT ?match ?_key WHERE { ?match a akg:PartnershipStatus ; akg:searchKey ?_key }",
+        "ongoing, finished or dormant (or En cours, Terminé, En sommeil)",
+    ),
+}
+
+
+def _resolve(store: Store, name: str, value: str) -> list[NamedNode]:
+    """The IRIs a filter value names, through the bound search key."""
+    sparql, expected = _RESOLVE[name]
+    key = Literal(search_key(value))
+    found = sorted({row["match"].value for row in store.query(sparql, substitutions={"_key": key})})
+    if not found:
+        raise ConfigError(f"--{name}", value, expected)
+    return [NamedNode(iri) for iri in found]
+
+
+def _values(variable: str, terms: Iterable[NamedNode]) -> str:
+    # VALUES built from typed terms: str(NamedNode) is the checked, escaped <IRI> form.
+    return f"VALUES ?{variable} {{ {' '.join(str(t) for t in terms)} }}"
+
+
+def _integer(value: int) -> Literal:
+    return Literal(str(int(value)), datatype=ox.XSD.integer)
+
+
+# -- extraction ------------------------------------------------------------------------
+
+
+@dataclass
+class Partnership:
+    """One selected partnership, with the ends of every edge it makes."""
+
+    iri: str
+    atlas_id: int | None = None
+    title: str | None = None
+    year: int | None = None
+    end_year: int | None = None
+    status: str | None = None
+    french: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    posts: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    funding: float = 0.0
+    """Euros of all its funding rows."""
+    funders: dict[str, list[float]] = field(default_factory=dict)
+    """Funder IRI → [euros, rows, first year or nan]."""
+
+    @property
+    def label(self) -> str:
+        if self.title:
+            return self.title
+        return f"Partnership {self.atlas_id}" if self.atlas_id is not None else self.iri
+
+
+@dataclass
+class Entity:
+    """A node that is not a partnership: collectivity, post, funder or country."""
+
+    iri: str
+    kind: str
+    label: str
+    country: str | None = None
+    """The country's IRI, when known."""
+    collectivity_kind: str | None = None
+    alpha2: str | None = None
+    alpha3: str | None = None
+
+
+@dataclass
+class Extract:
+    """What the store says about the selected partnerships: the input of every projection."""
+
+    partnerships: dict[str, Partnership]
+    entities: dict[str, Entity]
+    filters: Filters = field(default_factory=Filters)
+    resolved: dict[str, list[str]] = field(default_factory=dict)
+    """The IRIs each label filter matched (``{"country": [<country IRI>]}``)."""
+
+    def country_totals(self) -> list[dict[str, Any]]:
+        """Per country: partnerships, euros and the partnerships' IRIs (largest first).
+
+        A partnership with partners in several countries counts in each.
+        """
+        rows: dict[str, dict[str, Any]] = {}
+        for p in self.partnerships.values():
+            for c in p.countries:
+                entity = self.entities.get(c)
+                if entity is None:
+                    continue
+                row = rows.setdefault(
+                    c,
+                    {"iri": c, "label": entity.label, "alpha2": entity.alpha2,
+                     "alpha3": entity.alpha3, "partnerships": 0, "funding": 0.0,
+                     "partnership_iris": []},
+                )  # fmt: skip
+                row["partnerships"] += 1
+                row["funding"] += p.funding
+                row["partnership_iris"].append(p.iri)
+        return sorted(rows.values(), key=lambda r: (-r["partnerships"], r["label"]))
+
+
+_PARTNERSHIPS = """
+SELECT DISTINCT ?p ?atlas_id ?title ?start ?signed ?end ?status {projection}
+WHERE {{
+  ?p a akg:Partnership .
+  OPTIONAL {{ ?p akg:atlasId ?atlas_id }}
+  OPTIONAL {{ ?p dcterms:title ?title }}
+  OPTIONAL {{ ?p akg:startYear ?start }}
+  OPTIONAL {{ ?p akg:firstSignatureYear ?signed }}
+  OPTIONAL {{ ?p akg:endDate ?end }}
+  OPTIONAL {{ ?p akg:status/skos:notation ?status }}
+  {filters}
+}}
+"""
+# Every filter line is fixed text: values are VALUES of resolved IRIs or bound integers.
+_FILTER_LINES = {
+    "country": "{values} ?p akg:country ?country_match .",
+    "theme": "{values} ?p akg:theme ?theme_match .",
+    "status": "{values} ?p akg:status ?status_match .",
+    "from_year": "FILTER(COALESCE(?start, ?signed) >= ?_from)",
+    "to_year": "FILTER(COALESCE(?start, ?signed) <= ?_to)",
+}
+
+_LINKS = """
+SELECT DISTINCT ?p ?role ?e WHERE {
+  VALUES ?role { akg:frenchPartner akg:foreignPartner akg:post akg:country }
+  ?p a akg:Partnership ; ?role ?e .
+}
+"""
+_FUNDING = """
+SELECT ?p ?row ?funder ?amount ?year WHERE {
+  ?p akg:funding ?row .
+  OPTIONAL { ?row schema:funder ?funder }
+  OPTIONAL { ?row akg:amount ?amount }
+  OPTIONAL { ?row akg:year ?year }
+}
+"""
+# One row per record graph describing an entity (the most frequent spelling of its label
+# is shown). Matched inside each graph: over the union, an entity's label, country and
+# kind repeat once per graph and their combinations would multiply.
+_ENTITIES = """
+SELECT ?e ?class ?label ?country ?kind WHERE {
+  VALUES ?class { akg:FrenchCollectivity akg:ForeignCollectivity akg:DiplomaticPost akg:Funder }
+  GRAPH ?g {
+    ?e a ?class .
+    OPTIONAL { ?e rdfs:label ?label }
+    OPTIONAL { ?e akg:country ?country }
+    OPTIONAL { ?e akg:kind ?kind }
+  }
+}
+"""
+_KINDS = "SELECT ?kind ?notation WHERE { ?kind a akg:CollectivityKind ; skos:notation ?notation }"
+# Cross-record merges (atlas_kg.resolve): spelling variants of one foreign collectivity
+# are linked to their representative with owl:sameAs in a resolution graph.
+_SAME_AS = """
+SELECT ?node ?into WHERE { GRAPH ?g { ?g a akg:ResolutionGraph . ?node owl:sameAs ?into } }
+"""
+_COUNTRIES = """
+SELECT ?c ?alpha2 ?alpha3 ?label WHERE {
+  ?c a akg:Country ; akg:alpha2 ?alpha2 ; akg:alpha3 ?alpha3 ; rdfs:label ?label .
+  FILTER(LANG(?label) = "fr")
+}
+"""
+
+
+def _int(term: Term | None) -> int | None:
+    if term is None:
+        return None
+    try:
+        return int(term.value)
+    except ValueError:
+        return None
+
+
+def _selected(
+    store: Store, filters: Filters, resolved: dict[str, list[str]]
+) -> dict[str, Partnership]:
+    lines: list[str] = []
+    projection: list[str] = []
+    subs: dict[str, Term] = {}
+    for name in ("country", "theme", "status"):
+        value = getattr(filters, name)
+        if value is not None:
+            terms = _resolve(store, name, value)
+            resolved[name] = [t.value for t in terms]
+            lines.append(_FILTER_LINES[name].format(values=_values(f"{name}_match", terms)))
+    for name, var, value in (
+        ("from_year", "_from", filters.from_year),
+        ("to_year", "_to", filters.to_year),
+    ):
+        if value is not None:
+            lines.append(_FILTER_LINES[name])
+            projection.append(f"?{var}")  # pyoxigraph binds projected variables only
+            subs[var] = _integer(value)
+    sparql = _PARTNERSHIPS.format(projection=" ".join(projection), filters="\n  ".join(lines))
+    out: dict[str, Partnership] = {}
+    for row in store.query(sparql, substitutions=subs or None):
+        iri = row["p"].value
+        if iri in out:  # several titles or statuses: keep the first
+            continue
+        end = row["end"]
+        out[iri] = Partnership(
+            iri=iri,
+            atlas_id=_int(row["atlas_id"]),
+            title=row["title"].value if row["title"] is not None else None,
+            year=_int(row["start"]) if row["start"] is not None else _int(row["signed"]),
+            end_year=int(end.value[:4]) if end is not None else None,
+            status=row["status"].value if row["status"] is not None else None,
+        )
+    return out
+
+
+def extract(store: Store, filters: Filters | None = None) -> Extract:
+    """The selected partnerships and every entity they touch, from a few edge-list queries.
+
+    Entities merged across records (``owl:sameAs`` in the resolution graph) count as
+    their representative.
+    """
+    filters = filters or Filters()
+    if (
+        filters.from_year is not None
+        and filters.to_year is not None
+        and filters.from_year > filters.to_year
+    ):
+        raise ConfigError(
+            "--from-year/--to-year", f"{filters.from_year}-{filters.to_year}", "from ≤ to"
+        )
+    resolved: dict[str, list[str]] = {}
+    partnerships = _selected(store, filters, resolved)
+    fields = {
+        AKG_NS + "frenchPartner": "french",
+        AKG_NS + "foreignPartner": "foreign",
+        AKG_NS + "post": "posts",
+        AKG_NS + "country": "countries",
+    }
+    canonical = _canonical(store)
+    for row in store.query(_LINKS):
+        p = partnerships.get(row["p"].value)
+        if p is not None:
+            getattr(p, fields[row["role"].value]).append(canonical(row["e"].value))
+    seen_rows: set[str] = set()
+    for row in store.query(_FUNDING):
+        p = partnerships.get(row["p"].value)
+        if p is None or row["row"].value in seen_rows:
+            continue
+        seen_rows.add(row["row"].value)
+        amount = float(row["amount"].value) if row["amount"] is not None else 0.0
+        p.funding += amount
+        if row["funder"] is not None:
+            share = p.funders.setdefault(canonical(row["funder"].value), [0.0, 0, math.nan])
+            share[0] += amount
+            share[1] += 1
+            year = _int(row["year"])
+            if year is not None and not year >= share[2]:  # nan compares False
+                share[2] = year
+    for p in partnerships.values():
+        for name in ("french", "foreign", "posts", "countries"):
+            setattr(p, name, sorted(set(getattr(p, name))))
+    return Extract(partnerships, _entities(store, partnerships), filters, resolved)
+
+
+def _canonical(store: Store) -> Callable[[str], str]:
+    """IRI → the representative it was merged into (itself when not merged)."""
+    into = {row["node"].value: row["into"].value for row in store.query(_SAME_AS)}
+
+    def canonical(iri: str) -> str:
+        seen = {iri}
+        while iri in into and into[iri] not in seen:  # follow chains, never loop
+            iri = into[iri]
+            seen.add(iri)
+        return iri
+
+    return canonical
+
+
+def _entities(store: Store, partnerships: Mapping[str, Partnership]) -> dict[str, Entity]:
+    wanted: set[str] = set()
+    for p in partnerships.values():
+        wanted.update(p.french, p.foreign, p.posts, p.funders)
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
+    info: dict[str, dict[str, str]] = {}
+    notations = {row["kind"].value: row["notation"].value for row in store.query(_KINDS)}
+    for row in store.query(_ENTITIES):
+        iri = row["e"].value
+        if iri not in wanted:
+            continue
+        kind_of_row = KINDS[row["class"].value]
+        entry = info.setdefault(iri, {"kind": kind_of_row})
+        # A node of several classes (a collectivity that also funds) takes the first kind
+        # in KINDS' order, whatever order the store returns rows in.
+        if _KIND_ORDER[kind_of_row] < _KIND_ORDER[entry["kind"]]:
+            entry["kind"] = kind_of_row
+        if row["label"] is not None:
+            labels[iri][row["label"].value] += 1
+        if row["country"] is not None:
+            entry.setdefault("country", row["country"].value)
+        if row["kind"] is not None:
+            kind = row["kind"].value
+            entry.setdefault("collectivity_kind", notations.get(kind, kind.rsplit("#", 1)[-1]))
+    out: dict[str, Entity] = {}
+    for iri, entry in info.items():
+        # The most frequent spelling; ties go to one not in capitals, then alphabetical.
+        best = (
+            min(labels[iri].items(), key=lambda kv: (-kv[1], kv[0].isupper(), kv[0]))[0]
+            if labels[iri]
+            else iri
+        )
+        out[iri] = Entity(
+            iri,
+            entry["kind"],
+            best,
+            country=entry.get("country"),
+            collectivity_kind=entry.get("collectivity_kind"),
+        )
+    for row in store.query(_COUNTRIES):
+        iri = row["c"].value
+        out[iri] = Entity(
+            iri,
+            "country",
+            row["label"].value,
+            country=iri,
+            alpha2=row["alpha2"].value,
+            alpha3=row["alpha3"].value,
+        )
+    return out
+
+
+# -- projections -----------------------------------------------------------------------
+
+
+class _Builder:
+    """Accumulates nodes and edges with the partnerships behind them, then sets attributes."""
+
+    def __init__(self, data: Extract, name: str) -> None:
+        self.data = data
+        self.name = name
+        self.node_partnerships: dict[str, set[str]] = defaultdict(set)
+        self.edge_partnerships: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.sides: dict[str, int] = {}
+
+    def node(self, iri: str, p: Partnership, *, side: int | None = None) -> None:
+        self.node_partnerships[iri].add(p.iri)
+        if side is not None:
+            self.sides[iri] = side
+
+    def link(self, a: str, b: str, p: Partnership, *, sides: tuple[int, int] | None = None) -> None:
+        self.node(a, p, side=sides[0] if sides else None)
+        self.node(b, p, side=sides[1] if sides else None)
+        self.edge_partnerships[_key(a, b)].add(p.iri)
+
+    def finish(self) -> nx.Graph:
+        data = self.data
+        G = nx.Graph(name=self.name, filters=data.filters.as_dict())
+        for iri in sorted(self.node_partnerships):  # sorted: same graph, same metrics
+            ps = [data.partnerships[i] for i in sorted(self.node_partnerships[iri])]
+            G.add_node(iri, **_node_attributes(iri, data, ps))
+            if iri in self.sides:
+                G.nodes[iri]["bipartite"] = self.sides[iri]
+        for a, b in sorted(self.edge_partnerships):
+            ps = [data.partnerships[i] for i in sorted(self.edge_partnerships[(a, b)])]
+            G.add_edge(a, b, **_edge_attributes(ps))
+        return G
+
+
+def _key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def _years(ps: Iterable[Partnership]) -> list[int]:
+    return sorted({p.year for p in ps if p.year is not None})
+
+
+def _node_attributes(iri: str, data: Extract, ps: list[Partnership]) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    if iri in data.partnerships:
+        p = data.partnerships[iri]
+        attrs.update(label=p.label, kind="partnership")
+        countries = [data.entities[c] for c in p.countries if c in data.entities]
+        if countries:
+            attrs["country"] = "; ".join(c.label for c in countries)
+            attrs["country_code"] = ";".join(c.alpha2 or "" for c in countries)
+        if p.atlas_id is not None:
+            attrs["atlas_id"] = p.atlas_id
+        if p.status:
+            attrs["status"] = p.status
+    else:
+        entity = data.entities.get(iri) or Entity(iri, "unknown", iri)
+        attrs.update(label=entity.label, kind=entity.kind)
+        country = data.entities.get(entity.country or "")
+        if country is not None:
+            attrs["country"] = country.label
+            attrs["country_code"] = country.alpha2 or ""
+        if entity.collectivity_kind:
+            attrs["collectivity_kind"] = entity.collectivity_kind
+    attrs["partnerships"] = len(ps)
+    if attrs["kind"] == "funder":
+        attrs["funding"] = float(sum(p.funders.get(iri, [0.0])[0] for p in ps))
+    else:
+        attrs["funding"] = float(sum(p.funding for p in ps))
+    years = _years(ps)
+    if years:
+        attrs["first_year"] = years[0]
+    attrs["_partnerships"] = [p.iri for p in ps]
+    return attrs
+
+
+def _edge_attributes(ps: list[Partnership]) -> dict[str, Any]:
+    attrs: dict[str, Any] = {
+        "weight": len(ps),
+        "partnerships": len(ps),
+        "funding": float(sum(p.funding for p in ps)),
+    }
+    years = _years(ps)
+    if years:
+        attrs.update(first_year=years[0], last_year=years[-1], years=" ".join(map(str, years)))
+    attrs["_partnerships"] = [p.iri for p in ps]
+    return attrs
+
+
+def _bipartite(data: Extract) -> nx.Graph:
+    b = _Builder(data, "bipartite")
+    for p in data.partnerships.values():
+        for f in p.french:
+            b.node(f, p, side=0)
+        for x in p.foreign:
+            b.node(x, p, side=1)
+        for f in p.french:
+            for x in p.foreign:
+                b.link(f, x, p, sides=(0, 1))
+    G = b.finish()
+    G.graph["bipartite"] = True
+    return G
+
+
+def _one_mode(data: Extract, side: int) -> nx.Graph:
+    """Nodes of one side of ``bipartite``, linked through the other side's nodes."""
+    B = _bipartite(data)
+    name = "french" if side == 0 else "foreign"
+    G = nx.Graph(name=name, filters=data.filters.as_dict())
+    keep = [n for n, s in B.nodes(data="bipartite") if s == side]
+    G.add_nodes_from((n, B.nodes[n]) for n in keep)
+    for node in G.nodes:
+        del G.nodes[node]["bipartite"]
+    shared: dict[tuple[str, str], int] = Counter()
+    first: dict[tuple[str, str], float] = {}
+    for center, s in B.nodes(data="bipartite"):
+        if s == side:
+            continue
+        ends = sorted(B[center])
+        for i, a in enumerate(ends):
+            ya = B.edges[a, center].get("first_year", math.inf)
+            for b in ends[i + 1 :]:
+                key = (a, b)
+                shared[key] += 1
+                # the pair is linked once both partnerships with the centre exist
+                year = max(ya, B.edges[b, center].get("first_year", math.inf))
+                first[key] = min(first.get(key, math.inf), year)
+    for (a, b), n in sorted(shared.items()):
+        attrs: dict[str, Any] = {"weight": n, "shared_partners": n}
+        if first[(a, b)] != math.inf:
+            attrs["first_year"] = int(first[(a, b)])
+        G.add_edge(a, b, **attrs)
+    return G
+
+
+def _post(data: Extract) -> nx.Graph:
+    b = _Builder(data, "post")
+    for p in data.partnerships.values():
+        for c in (*p.french, *p.foreign):
+            for post in p.posts:
+                b.link(c, post, p, sides=(0, 1))
+    G = b.finish()
+    G.graph["bipartite"] = True
+    return G
+
+
+def _funder(data: Extract) -> nx.Graph:
+    b = _Builder(data, "funder")
+    for p in data.partnerships.values():
+        for funder in p.funders:
+            b.link(funder, p.iri, p, sides=(0, 1))
+    G = b.finish()
+    for funder, p_iri, attrs in G.edges(data=True):
+        if funder in data.partnerships:
+            funder, p_iri = p_iri, funder
+        euros, rows, year = data.partnerships[p_iri].funders[funder]
+        attrs.update(weight=int(rows), funding_rows=int(rows), funding=float(euros))
+        if not math.isnan(year):
+            attrs.update(first_year=int(year), last_year=int(year), years=str(int(year)))
+    G.graph["bipartite"] = True
+    return G
+
+
+def _country(data: Extract) -> nx.Graph:
+    b = _Builder(data, "country")
+    # French collectivity → country → the partnerships joining them
+    reach: dict[str, dict[str, list[Partnership]]] = defaultdict(lambda: defaultdict(list))
+    for p in data.partnerships.values():
+        for c in p.countries:
+            b.node(c, p)
+            for f in p.french:
+                reach[f][c].append(p)
+    bridges: dict[tuple[str, str], set[str]] = defaultdict(set)
+    first: dict[tuple[str, str], float] = {}
+    for f, by_country in reach.items():
+        countries = sorted(by_country)
+        for i, a in enumerate(countries):
+            ya = min((p.year for p in by_country[a] if p.year is not None), default=math.inf)
+            for c in countries[i + 1 :]:
+                yc = min((p.year for p in by_country[c] if p.year is not None), default=math.inf)
+                bridges[(a, c)].add(f)
+                first[(a, c)] = min(first.get((a, c), math.inf), max(ya, yc))
+    G = b.finish()
+    for (a, c), fs in sorted(bridges.items()):
+        attrs: dict[str, Any] = {"weight": len(fs), "french_collectivities": len(fs)}
+        if first[(a, c)] != math.inf:
+            attrs["first_year"] = int(first[(a, c)])
+        G.add_edge(a, c, **attrs)
+    for node, attrs in G.nodes(data=True):
+        attrs["french_collectivities"] = sum(1 for f in reach if node in reach[f])
+    return G
+
+
+@dataclass(frozen=True)
+class Projection:
+    name: str
+    description: str
+    build: Callable[[Extract], nx.Graph]
+    bipartite: bool
+
+
+PROJECTIONS: dict[str, Projection] = {
+    p.name: p
+    for p in (
+        Projection("bipartite", "French – foreign collectivities (weight: partnerships)", _bipartite, True),
+        Projection("french", "French collectivities sharing a foreign partner", lambda d: _one_mode(d, 0), False),
+        Projection("foreign", "foreign collectivities sharing a French partner", lambda d: _one_mode(d, 1), False),
+        Projection("post", "collectivities – diplomatic posts (weight: partnerships)", _post, True),
+        Projection("funder", "funders – partnerships (weight: funding rows)", _funder, True),
+        Projection("country", "countries linked through French collectivities", _country, False),
+    )
+}  # fmt: skip
+"""The networks by name."""
+
+
+def _projection(name: str) -> Projection:
+    if name not in PROJECTIONS:
+        raise ConfigError("--graph", name, ", ".join(PROJECTIONS))
+    return PROJECTIONS[name]
+
+
+def projection(data: Extract, name: str = "bipartite") -> nx.Graph:
+    """The network ``name`` (see ``PROJECTIONS``) of extracted data, without metrics."""
+    return _projection(name).build(data)
+
+
+def build_graph(store: Store, name: str = "bipartite", filters: Filters | None = None) -> nx.Graph:
+    """The network ``name`` of the store's partnerships that pass ``filters``."""
+    _projection(name)
+    return projection(extract(store, filters), name)
+
+
+# -- metrics ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricsParams:
+    """The parameters of ``compute_metrics`` (written with the metrics)."""
+
+    seed: int = DEFAULT_SEED
+    betweenness_k: int = BETWEENNESS_K
+    exact_betweenness_max_nodes: int = EXACT_BETWEENNESS_MAX_NODES
+    betweenness_engine: str = "auto"
+    """``auto`` (rustworkx's exact betweenness when installed, else networkx's sampling),
+    ``networkx`` or ``rustworkx``: see ``betweenness``."""
+    eigenvector_max_iter: int = 100
+    """ARPACK iterations per node for the eigenvector centrality."""
+    louvain_resolution: float = 1.0
+
+
+def _numbered(groups: Iterable[Iterable[str]]) -> dict[str, int]:
+    """Group number of each node: 0 the largest group, ties by smallest member."""
+    ordered = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
+    return {node: i for i, g in enumerate(ordered) for node in g}
+
+
+def compute_metrics(
+    G: nx.Graph, params: MetricsParams | None = None, *, bipartite: bool | None = None
+) -> tuple[int | None, list[str]]:
+    """Set every metric of ``METRICS`` as node attributes of ``G``.
+
+    Returns the number of betweenness sources sampled (None: exact) and notes on what
+    could not be computed.
+    """
+    params = params or MetricsParams()
+    bipartite = G.graph.get("bipartite", False) if bipartite is None else bipartite
+    notes: list[str] = []
+    if G.number_of_nodes() == 0:
+        return None, ["empty network: no partnership matches"]
+    for node, d in G.degree():
+        G.nodes[node]["degree"] = d
+    for node, d in G.degree(weight="weight"):
+        G.nodes[node]["weighted_degree"] = int(d)
+    between, k = betweenness(G, params)
+    pagerank = nx.pagerank(G, weight="weight")
+    eigen = _eigenvector(G, params, notes)
+    component = _numbered(nx.connected_components(G))
+    community = _numbered(
+        nx.community.louvain_communities(
+            G, weight="weight", resolution=params.louvain_resolution, seed=params.seed
+        )
+    )
+    clustering = nx.bipartite.clustering(G, mode="dot") if bipartite else nx.clustering(G)
+    for node, attrs in G.nodes(data=True):
+        attrs["betweenness"] = float(between[node])
+        attrs["pagerank"] = float(pagerank[node])
+        if eigen:
+            attrs["eigenvector"] = float(eigen[node])
+        attrs["component"] = component[node]
+        attrs["community"] = community[node]
+        attrs["clustering"] = float(clustering[node])
+    return k, notes
+
+
+BETWEENNESS_ENGINES = ("auto", "networkx", "rustworkx")
+
+
+def _rustworkx_available() -> bool:
+    try:
+        import rustworkx  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def betweenness(
+    G: nx.Graph, params: MetricsParams | None = None
+) -> tuple[dict[str, float], int | None]:
+    """Normalised betweenness, component by component; the sources sampled (None: exact).
+
+    Shortest paths never leave a component, so each is measured on its own: exactly when
+    it has at most ``exact_betweenness_max_nodes`` nodes (the many small ones). A larger
+    component is measured exactly by rustworkx's parallel algorithm when the engine is
+    ``rustworkx`` (or ``auto`` and rustworkx is installed: the ``bench`` extra), else from
+    ``betweenness_k`` sources drawn in it with the seed (networkx's estimator, rescaled by
+    the component's size). Sampling only where it is needed keeps the small components
+    exact, which sampling sources over the whole network would miss.
+    """
+    params = params or MetricsParams()
+    if params.betweenness_engine not in BETWEENNESS_ENGINES:
+        raise ConfigError(
+            "betweenness engine", params.betweenness_engine, ", ".join(BETWEENNESS_ENGINES)
+        )
+    fast = params.betweenness_engine == "rustworkx" or (
+        params.betweenness_engine == "auto" and _rustworkx_available()
+    )
+    n = G.number_of_nodes()
+    values: dict[str, float] = {}
+    sampled: int | None = None
+    for component in sorted(nx.connected_components(G), key=lambda c: (-len(c), min(c))):
+        H = G.subgraph(component)
+        size = len(component)
+        if size <= params.exact_betweenness_max_nodes:
+            values.update(nx.betweenness_centrality(H, normalized=False))
+        elif fast:
+            import rustworkx as rx
+
+            R = rx.networkx_converter(nx.Graph(H))
+            index = list(H)  # rustworkx numbers the nodes in the graph's order
+            # normalised over the component: back to networkx's unnormalised counts
+            back = (size - 1) * (size - 2) / 2
+            for i, value in rx.graph_betweenness_centrality(R, normalized=True).items():
+                values[index[i]] = value * back
+        else:
+            sampled = min(params.betweenness_k, size)
+            values.update(
+                nx.betweenness_centrality(H, k=sampled, seed=params.seed, normalized=False)
+            )
+    # networkx's normalisation for undirected graphs: pairs of the whole network.
+    scale = 2 / ((n - 1) * (n - 2)) if n > 2 else 1.0
+    return {node: value * scale for node, value in values.items()}, sampled
+
+
+def _eigenvector(G: nx.Graph, params: MetricsParams, notes: list[str]) -> dict[str, float]:
+    """Weighted eigenvector centrality, or {} with a note when it is not defined or found.
+
+    The leading eigenvector of the whole adjacency matrix (ARPACK, unit norm, as networkx).
+    On a disconnected network it lives on the component with the largest eigenvalue and
+    the others get zero; when two components tie for that eigenvalue the vector is not
+    unique, and the metric is omitted.
+    """
+    import numpy as np
+    from scipy.sparse.linalg import ArpackNoConvergence, eigsh
+
+    if G.number_of_edges() == 0:
+        notes.append("eigenvector centrality omitted: the network has no edge")
+        return {}
+    nodes = list(G)
+    A = nx.to_scipy_sparse_array(G, nodelist=nodes, weight="weight", dtype=float)
+    try:
+        if len(nodes) <= 3:
+            values, vectors = np.linalg.eigh(A.toarray())
+        else:
+            values, vectors = eigsh(
+                A, k=2, which="LA", maxiter=params.eigenvector_max_iter * len(nodes)
+            )
+    except ArpackNoConvergence:
+        notes.append("eigenvector centrality omitted: ARPACK did not converge")
+        return {}
+    order = np.argsort(values)[::-1]
+    first, second = values[order[0]], values[order[1]]
+    if first - second <= 1e-9 * abs(first):
+        notes.append("eigenvector centrality omitted: the leading eigenvalue is not unique")
+        return {}
+    vector = np.abs(vectors[:, order[0]])
+    vector /= np.linalg.norm(vector)
+    vector[vector < 1e-12] = 0.0  # round-off on the components the vector does not reach
+    return {node: float(v) for node, v in zip(nodes, vector, strict=True)}
+
+
+def year_snapshots(G: nx.Graph) -> list[dict[str, Any]]:
+    """How the network grew: for each year, the network of what existed by then.
+
+    A node exists from its ``first_year`` and an edge from its ``first_year``; nodes and
+    edges with no year are in no snapshot.
+    """
+    years = sorted({y for _, y in G.nodes(data="first_year") if y is not None})
+    out: list[dict[str, Any]] = []
+    previous = 0
+    for year in years:
+        nodes = [n for n, y in G.nodes(data="first_year") if y is not None and y <= year]
+        H = nx.Graph()
+        H.add_nodes_from(nodes)
+        H.add_edges_from(
+            (a, b)
+            for a, b, y in G.edges(data="first_year")
+            if y is not None and y <= year and a in H and b in H
+        )
+        components = [len(c) for c in nx.connected_components(H)]
+        out.append(
+            {
+                "year": year,
+                "nodes": H.number_of_nodes(),
+                "new_nodes": H.number_of_nodes() - previous,
+                "edges": H.number_of_edges(),
+                "components": len(components),
+                "largest_component": max(components, default=0),
+            }
+        )
+        previous = H.number_of_nodes()
+    return out
+
+
+@dataclass
+class Network:
+    """A projection with its metrics, the data it came from and how it was computed."""
+
+    name: str
+    graph: nx.Graph
+    data: Extract
+    params: MetricsParams
+    betweenness_k: int | None
+    """Sources sampled for betweenness; None when exact."""
+    notes: list[str]
+    snapshots: list[dict[str, Any]]
+
+    @property
+    def filters(self) -> Filters:
+        return self.data.filters
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        G = self.graph
+        components = {c for _, c in G.nodes(data="component")}
+        communities = {c for _, c in G.nodes(data="community")}
+        largest = sum(1 for _, c in G.nodes(data="component") if c == 0)
+        return {
+            "graph": self.name,
+            "partnerships": len(self.data.partnerships),
+            "nodes": G.number_of_nodes(),
+            "edges": G.number_of_edges(),
+            "density": nx.density(G) if G.number_of_nodes() > 1 else 0.0,
+            "components": len(components),
+            "largest_component": largest,
+            "communities": len(communities),
+        }
+
+    def parameters(self) -> dict[str, Any]:
+        """What was computed and how: filters, seed, betweenness sampling."""
+        return {
+            "graph": self.name,
+            "filters": self.filters.as_dict(),
+            "seed": self.params.seed,
+            "betweenness": "exact"
+            if self.betweenness_k is None
+            else f"sampled, k={self.betweenness_k}",
+            "louvain_resolution": self.params.louvain_resolution,
+        }
+
+    def top(self, n: int = 10, by: str = "degree") -> list[dict[str, Any]]:
+        """The ``n`` nodes ranked by a metric (ties: weighted degree, then label)."""
+        if by not in METRICS and by not in ("partnerships", "funding"):
+            raise ConfigError("--by", by, ", ".join((*METRICS, "partnerships", "funding")))
+        nodes = sorted(
+            self.graph.nodes(data=True),
+            key=lambda item: (
+                -(item[1].get(by) or 0),
+                -(item[1].get("weighted_degree") or 0),
+                item[1].get("label", ""),
+                item[0],
+            ),
+        )
+        rows = []
+        for rank, (iri, attrs) in enumerate(nodes[:n], start=1):
+            row: dict[str, Any] = {"rank": rank, "label": attrs.get("label"), "kind": attrs.get("kind"),
+                                   "country": attrs.get("country")}  # fmt: skip
+            row.update({m: _rounded(attrs.get(m)) for m in METRICS})
+            row["partnerships"] = attrs.get("partnerships")
+            row["iri"] = iri
+            rows.append(row)
+        return rows
+
+
+def _rounded(value: Any) -> Any:
+    return round(value, 6) if isinstance(value, float) else value
+
+
+def load_network(
+    store: Store,
+    name: str = "bipartite",
+    filters: Filters | None = None,
+    params: MetricsParams | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Network:
+    """Extract, project and measure: the one call behind ``atlas-kg metrics`` and ``export``.
+
+    ``progress(step)`` is called as each step starts (for a long run's status line).
+    """
+    say = progress or (lambda step: None)
+    spec = _projection(name)
+    params = params or MetricsParams()
+    say("reading the partnerships")
+    data = extract(store, filters)
+    say(f"building the {name} network")
+    G = spec.build(data)
+    say(f"measuring {G.number_of_nodes():,} nodes and {G.number_of_edges():,} edges")
+    k, notes = compute_metrics(G, params, bipartite=spec.bipartite)
+    say("yearly snapshots")
+    return Network(name, G, data, params, k, notes, year_snapshots(G))
+
+
+# -- writing metrics back --------------------------------------------------------------
+
+_NODE_PROPERTIES = {
+    "degree": ("degree", "integer"),
+    "weighted_degree": ("weightedDegree", "integer"),
+    "betweenness": ("betweenness", "double"),
+    "pagerank": ("pageRank", "double"),
+    "eigenvector": ("eigenvectorCentrality", "double"),
+    "component": ("component", "integer"),
+    "community": ("community", "integer"),
+    "clustering": ("clustering", "double"),
+}
+
+
+def metrics_graph_iri(
+    name: str, filters: Filters | None = None, *, base: str = DEFAULT_BASE
+) -> str:
+    """``graph/metrics/<name>``, plus ``/<digest of the filters>`` when filters are set."""
+    digest = (filters or Filters()).digest()
+    return f"{base}graph/metrics/{name}" + (f"/{digest}" if digest else "")
+
+
+def _literal(value: Any, kind: str) -> Literal:
+    if kind == "integer":
+        return Literal(str(int(value)), datatype=ox.XSD.integer)
+    return Literal(
+        repr(float(value)), datatype=NamedNode("http://www.w3.org/2001/XMLSchema#double")
+    )
+
+
+def metrics_graph(
+    network: Network, *, base: str = DEFAULT_BASE, generated_at: datetime | None = None
+) -> NamedGraph:
+    """The named graph of computed values: each node's metrics, the parameters, snapshots."""
+    AKG = ox.AKG
+    iri = metrics_graph_iri(network.name, network.filters, base=base)
+    g = NamedNode(iri)
+    quads: list[Quad] = []
+
+    def add(s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
+        quads.append(Quad(s, p, o, g))
+
+    summary = network.summary
+    add(g, ox.RDF.type, AKG.MetricsGraph)
+    add(g, AKG.projection, Literal(network.name))
+    add(g, AKG.randomSeed, _literal(network.params.seed, "integer"))
+    if network.betweenness_k is not None:
+        add(g, AKG.betweennessSample, _literal(network.betweenness_k, "integer"))
+    add(g, AKG.nodeCount, _literal(summary["nodes"], "integer"))
+    add(g, AKG.edgeCount, _literal(summary["edges"], "integer"))
+    add(g, AKG.partnershipCount, _literal(summary["partnerships"], "integer"))
+    add(g, AKG.componentCount, _literal(summary["components"], "integer"))
+    add(g, AKG.communityCount, _literal(summary["communities"], "integer"))
+    add(g, AKG.computedWith, Literal(f"networkx {nx.__version__}"))
+    when = (generated_at or datetime.now(UTC)).astimezone(UTC)
+    add(
+        g,
+        ox.PROV.generatedAtTime,
+        Literal(when.replace(microsecond=0).isoformat(), datatype=ox.XSD.dateTime),
+    )
+    for note in network.notes:
+        add(g, ox.RDFS.comment, Literal(note, language="en"))
+    f = network.filters
+    for name, prop in (
+        ("country", AKG.filterCountry),
+        ("theme", AKG.filterTheme),
+        ("status", AKG.filterStatus),
+    ):
+        for matched in network.data.resolved.get(name, []):
+            add(g, prop, NamedNode(matched))
+    if f.from_year is not None:
+        add(g, AKG.fromYear, _literal(f.from_year, "integer"))
+    if f.to_year is not None:
+        add(g, AKG.toYear, _literal(f.to_year, "integer"))
+    for snap in network.snapshots:
+        s = NamedNode(f"{iri}/snapshot/{snap['year']}")
+        add(g, AKG.snapshot, s)
+        add(s, ox.RDF.type, AKG.YearSnapshot)
+        add(s, AKG.snapshotYear, _literal(snap["year"], "integer"))
+        add(s, AKG.nodeCount, _literal(snap["nodes"], "integer"))
+        add(s, AKG.edgeCount, _literal(snap["edges"], "integer"))
+        add(s, AKG.componentCount, _literal(snap["components"], "integer"))
+        add(s, AKG.largestComponent, _literal(snap["largest_component"], "integer"))
+    for node, attrs in network.graph.nodes(data=True):
+        subject = NamedNode(node)
+        for key, (local, kind) in _NODE_PROPERTIES.items():
+            if key in attrs:
+                add(subject, getattr(AKG, local), _literal(attrs[key], kind))
+    digest = hashlib.sha256("\n".join(map(str, quads)).encode()).hexdigest()
+    return NamedGraph(iri, quads, digest, "atlas_kg.metrics")
+
+
+def write_metrics(store: Store, network: Network, *, base: str = DEFAULT_BASE) -> str:
+    """Replace the network's metrics graph in the store; returns the graph's IRI."""
+    graph = metrics_graph(network, base=base)
+    store.replace_records([graph], bulk=len(graph.quads) >= 20_000)
+    return graph.iri
+
+
+# -- rank correlation (for the benchmark) ----------------------------------------------
+
+
+def _ranks(values: list[float]) -> list[float]:
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for t in range(i, j + 1):  # ties share their average rank
+            ranks[order[t]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def spearman(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Spearman's rank correlation of two scores over their common keys.
+
+    >>> round(spearman({"x": 1, "y": 2, "z": 3}, {"x": 10, "y": 20, "z": 30}), 9)
+    1.0
+    """
+    keys = sorted(set(a) & set(b))
+    ra, rb = _ranks([a[k] for k in keys]), _ranks([b[k] for k in keys])
+    n = len(keys)
+    ma, mb = sum(ra) / n, sum(rb) / n
+    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb, strict=True))
+    va = math.sqrt(sum((x - ma) ** 2 for x in ra))
+    vb = math.sqrt(sum((y - mb) ** 2 for y in rb))
+    return cov / (va * vb) if va and vb else 0.0
