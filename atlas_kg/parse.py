@@ -307,6 +307,8 @@ def _label_of(line: str) -> _Label | None:
         if key.startswith(prefix):
             return label
     return None
+
+
 _SECTION_NAMES = {label.key: label.title for label in _LABELS}
 
 # -- noise -----------------------------------------------------------------------------
