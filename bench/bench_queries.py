@@ -1,0 +1,301 @@
+"""Queries stage: each named query on the on-disk store, and on rdflib over the same quads.
+
+Cases: every named query without parameters (when it has no required one), plus the
+parameterised cases of ``PARAM_CASES`` with values drawn from the atlas's ``truth.jsonl``
+(its busiest French collectivity, country, theme, post and funding year: the heaviest
+realistic inputs). A query added later is measured without anything more to write, or
+reported as skipped when it needs a parameter this module does not know.
+
+Oxigraph: the reference store opened read-only in a fresh process; per case one warm-up
+run, then ``runs`` timed runs of ``queries.run_query`` (the user's call: bound parameters,
+rows converted to Python values).
+
+rdflib, the naive baseline: the store's N-Quads dump parsed into an rdflib
+``Dataset(default_union=True)`` (timed: rdflib's load, compared with ingest), then the
+same SPARQL text with the same bound parameters (``initBindings``). rdflib can take
+minutes on one query: each run is cut at ``timeout`` seconds (``SIGALRM`` in the child;
+rdflib is pure Python so the alarm interrupts it), and the ratio is then reported as a
+lower bound (``>``). Row counts of both engines are compared.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections import Counter
+from typing import Any
+
+from .common import ChildError, ChildTimeout, in_child, summary
+
+TARGET_MEDIAN_SECONDS = 0.250
+TARGET_RATIO_TO_RDFLIB = 10.0
+
+PARAM_CASES: list[tuple[str, str, tuple[str, ...]]] = [
+    # (case name, query, (parameter=fact, ...)): facts are computed by ``_facts``.
+    ("partnerships[country]", "partnerships", ("country=country",)),
+    ("partnerships[country,theme]", "partnerships", ("country=country", "theme=theme")),
+    ("partners_of[hub]", "partners_of", ("collectivity=hub",)),
+    ("collectivity[hub]", "collectivity", ("name=hub",)),
+    ("funding_by_funder[year]", "funding_by_funder", ("year=year",)),
+    ("post_contacts[post]", "post_contacts", ("post=post",)),
+]
+
+
+PARAM_FACTS = {
+    "collectivity": "hub",
+    "name": "hub",
+    "country": "country",
+    "theme": "theme",
+    "post": "post",
+    "year": "year",
+}
+"""Parameter name → the fact of ``_facts`` bound to it in an automatic case."""
+
+
+def _most_common(counter: Counter) -> str | None:
+    return counter.most_common(1)[0][0] if counter else None
+
+
+def _facts(truth: str) -> dict[str, str | None]:
+    """The busiest French collectivity, country, theme, post and funding year."""
+    hubs: Counter = Counter()
+    countries: Counter = Counter()
+    themes: Counter = Counter()
+    posts: Counter = Counter()
+    years: Counter = Counter()
+    with open(truth, encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            hubs.update(record.get("french_partners") or [])
+            countries.update(
+                p["country"] for p in record.get("foreign_partners") or [] if p.get("country")
+            )
+            if (record.get("theme") or {}).get("theme"):
+                themes[record["theme"]["theme"]] += 1
+            posts.update(p["name"] for p in record.get("diplomatic_posts") or [])
+            years.update(str(f["year"]) for f in record.get("funding") or [] if f.get("year"))
+    return {
+        "hub": _most_common(hubs),
+        "country": _most_common(countries),
+        "theme": _most_common(themes),
+        "post": _most_common(posts),
+        "year": _most_common(years),
+    }
+
+
+def cases(truth: str) -> list[dict[str, Any]]:
+    """What to measure: ``{"case", "query", "params"}`` or ``{"case", "query", "skipped"}``.
+
+    A query with required parameters and no entry in ``PARAM_CASES`` gets one case when
+    each required parameter has a fact in ``PARAM_FACTS``.
+    """
+    from atlas_kg.queries import list_queries
+
+    facts = _facts(truth)
+    out: list[dict[str, Any]] = []
+    for query in list_queries():
+        required = [p.name for p in query.params if p.required]
+        if not required:
+            out.append({"case": query.name, "query": query.name, "params": {}})
+        planned = [(c, b) for c, name, b in PARAM_CASES if name == query.name]
+        if required and not planned and all(r in PARAM_FACTS for r in required):
+            planned = [(f"{query.name}[{','.join(PARAM_FACTS[r] for r in required)}]",
+                        tuple(f"{r}={PARAM_FACTS[r]}" for r in required))]  # fmt: skip
+        if required and not planned:
+            out.append({"case": query.name, "query": query.name,
+                        "skipped": f"needs {', '.join(required)} (add a case in PARAM_CASES)"})  # fmt: skip
+        for case, bindings in planned:
+            params = {k: facts[v] for k, v in (b.split("=") for b in bindings)}
+            if None in params.values():
+                out.append({"case": case, "query": query.name, "skipped": "no value in this atlas"})
+            elif any(query.param(k) is None for k in params):
+                out.append({"case": case, "query": query.name, "skipped": "unknown parameter"})
+            else:
+                out.append({"case": case, "query": query.name, "params": params})
+    return out
+
+
+# -- oxigraph --------------------------------------------------------------------------
+
+
+def oxigraph_queries(store_dir: str, todo: list[dict], runs: int) -> dict[str, Any]:
+    """Child: each case once to warm up, then ``runs`` timed runs; rows counted."""
+    from atlas_kg.queries import run_query
+    from atlas_kg.store import EmbeddedStore
+
+    start = time.perf_counter()
+    store = EmbeddedStore(store_dir, read_only=True)
+    opened = time.perf_counter() - start
+    out = []
+    for case in todo:
+        t0 = time.perf_counter()
+        rows = len(run_query(store, case["query"], case["params"]))
+        first = time.perf_counter() - t0
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            run_query(store, case["query"], case["params"])
+            samples.append(time.perf_counter() - t0)
+        out.append({"case": case["case"], "rows": rows, "first": first, "samples": samples})
+    store.close()
+    return {"open_seconds": opened, "cases": out}
+
+
+# -- rdflib ----------------------------------------------------------------------------
+
+
+class _Alarm(Exception):
+    pass
+
+
+_ARMED = False
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    if _ARMED:  # a late alarm after the query returned is ignored
+        raise _Alarm
+
+
+def _to_rdflib(term: Any) -> Any:
+    """A pyoxigraph term as rdflib's (``xsd:string`` literals as plain ones, as parsed)."""
+    import pyoxigraph
+    import rdflib
+
+    if isinstance(term, pyoxigraph.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        if term.datatype.value == str(rdflib.XSD.string):
+            return rdflib.Literal(term.value)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    raise TypeError(f"cannot bind {term!r} in rdflib")
+
+
+def rdflib_queries(nquads: str, todo: list[dict], runs: int, timeout: float) -> dict[str, Any]:
+    """Child: load the dump into rdflib, then each case up to ``runs`` times within
+    ``timeout`` seconds of rdflib time per case (one run cut at the bound)."""
+    global _ARMED
+    import rdflib
+
+    from atlas_kg.queries import load_query, prepare
+    from atlas_kg.vocab import PREFIXES
+
+    start = time.perf_counter()
+    dataset = rdflib.Dataset(default_union=True)
+    dataset.parse(nquads, format="nquads")
+    loaded = time.perf_counter() - start
+    quads = sum(1 for _ in dataset.quads((None, None, None, None)))
+    signal.signal(signal.SIGALRM, _on_alarm)
+    out = []
+    for case in todo:
+        sparql, subs = prepare(load_query(case["query"]), case["params"])
+        bindings = {rdflib.Variable(k): _to_rdflib(v) for k, v in subs.items()}
+        samples: list[float] = []
+        rows = None
+        error = None
+        spent = 0.0
+        while len(samples) < runs and spent < timeout:
+            signal.setitimer(signal.ITIMER_REAL, timeout - spent)
+            _ARMED = True
+            t0 = time.perf_counter()
+            try:
+                query = dataset.query(sparql, initNs=PREFIXES, initBindings=bindings)
+                result = [tuple(row) for row in query]
+            except _Alarm:
+                if not samples:  # cut after some runs: the runs done are the measure
+                    error = "timeout"
+                break
+            except Exception as exc:  # noqa: BLE001 - rdflib's own failure is a result here
+                error = f"{type(exc).__name__}: {exc}"[:300]
+                break
+            finally:
+                _ARMED = False
+                elapsed = time.perf_counter() - t0
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            spent += elapsed
+            samples.append(elapsed)
+            rows = len(result)
+        out.append({"case": case["case"], "rows": rows, "samples": samples, "error": error})
+    return {"load_seconds": loaded, "quads": quads, "cases": out}
+
+
+# -- the stage -------------------------------------------------------------------------
+
+
+def run(
+    store_dir: str,
+    nquads: str,
+    truth: str,
+    *,
+    runs: int = 5,
+    rdflib_timeout: float = 30.0,
+    rdflib_load_timeout: float = 900.0,
+    rdflib: bool = True,
+) -> dict[str, Any]:
+    """Every case on Oxigraph, then on rdflib (unless ``rdflib`` is False)."""
+    all_cases = cases(truth)
+    todo = [c for c in all_cases if "params" in c]
+    ox = in_child(oxigraph_queries, store_dir, todo, runs)
+    by_case = {c["case"]: c for c in ox["cases"]}
+    rd: dict[str, Any] | None = None
+    rdflib_note = None
+    if not rdflib:
+        rdflib_note = "not run at this size (see --rdflib-max)"
+    else:
+        bound = rdflib_load_timeout + len(todo) * (rdflib_timeout + 30)
+        try:
+            rd = in_child(rdflib_queries, nquads, todo, runs, rdflib_timeout, timeout=bound)
+        except ChildTimeout as exc:
+            rdflib_note = f"rdflib did not finish within {exc.seconds:g} s"
+        except ChildError as exc:
+            rdflib_note = f"rdflib failed: {str(exc).strip().splitlines()[-1]}"
+    rd_cases = {c["case"]: c for c in (rd or {}).get("cases", [])}
+    results = []
+    for case in all_cases:
+        row: dict[str, Any] = {"case": case["case"], "query": case["query"]}
+        if "skipped" in case:
+            row["skipped"] = case["skipped"]
+            results.append(row)
+            continue
+        mine = by_case[case["case"]]
+        seconds = summary(mine["samples"])
+        row.update(params=case["params"], rows=mine["rows"], first_seconds=mine["first"],
+                   seconds=seconds)  # fmt: skip
+        theirs = rd_cases.get(case["case"])
+        if theirs is not None:
+            row["rdflib"] = _versus(seconds["median"], mine["rows"], theirs, rdflib_timeout)
+        results.append(row)
+    return {
+        "runs": runs,
+        "oxigraph": {"open_seconds": ox["open_seconds"], "peak_rss_mb": ox["peak_rss_mb"]},
+        "rdflib": (
+            {
+                "load_seconds": rd["load_seconds"],
+                "quads": rd["quads"],
+                "peak_rss_mb": rd["peak_rss_mb"],
+                "timeout": rdflib_timeout,
+            }
+            if rd
+            else {"note": rdflib_note}
+        ),  # fmt: skip
+        "cases": results,
+    }
+
+
+def _versus(median: float, rows: int, theirs: dict, timeout: float) -> dict[str, Any]:
+    """rdflib's figures for one case and the ratio rdflib / Oxigraph (a lower bound when
+    rdflib was cut)."""
+    out: dict[str, Any] = {"rows": theirs["rows"], "error": theirs["error"]}
+    if theirs["samples"]:
+        out["seconds"] = summary(theirs["samples"])
+        out["ratio"] = out["seconds"]["median"] / median
+        out["lower_bound"] = False
+    elif theirs["error"] == "timeout":
+        out["seconds"] = None
+        out["ratio"] = timeout / median
+        out["lower_bound"] = True
+    if theirs["rows"] is not None:
+        out["rows_match"] = theirs["rows"] == rows
+    return out

@@ -1,0 +1,99 @@
+"""The benchmark code runs: ``python -m bench --quick`` on tiny atlases (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch):
+    """The ``bench`` package (at the repository root, outside the installed ``atlas_kg``)."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    import bench.extras
+    import bench.report
+
+    return bench
+
+
+@pytest.mark.slow
+def test_quick_run_measures_every_own_stage_and_writes_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    root_report = ROOT / "BENCHMARKS.md"
+    before = root_report.read_bytes() if root_report.exists() else None
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--stages", "parse,ingest,queries",
+         "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert sorted(results["sizes"], key=int) == ["30", "60"]
+    entry = results["sizes"]["60"]
+    assert entry["machine"]["logical_cores"] >= 1
+    stages = entry["stages"]
+    assert set(stages) == {"parse", "ingest", "queries"}
+
+    parse = stages["parse"]
+    assert (parse["pages"], parse["rejected"]) == (60, 0)
+    assert parse["peak_rss_mb"] > 0
+
+    ingest = stages["ingest"]
+    assert ingest["records"] == 60 and ingest["rejected"] == 0
+    # The floor bulk-loads the dump of the very same store: the same quads, no more, no less.
+    assert ingest["floor"]["quads"] == ingest["quads"] > 60
+
+    queries = stages["queries"]
+    measured = [c for c in queries["cases"] if "seconds" in c]
+    assert {c["query"] for c in measured} >= {"partnerships", "partners_of", "themes"}
+    hub = next(c for c in measured if c["case"] == "partners_of[hub]")
+    assert hub["rows"] > 0  # the busiest collectivity has partners
+    assert "load_seconds" in queries["rdflib"], queries["rdflib"]
+    assert all(c["rdflib"]["rows"] is not None for c in measured if c.get("rdflib"))
+
+    markdown = (out / "BENCHMARKS.md").read_text(encoding="utf-8")
+    for heading in ("## Machine", "## Parse", "## Ingest", "## Named queries", "## Scaling"):
+        assert heading in markdown
+    assert "`partners_of[hub]`" in markdown
+    assert (out / "scaling.png").read_bytes().startswith(b"\x89PNG")
+    # --quick writes only under --out: the repository's report is left alone.
+    assert (root_report.read_bytes() if root_report.exists() else None) == before
+
+
+def test_other_stages_are_called_with_their_arguments_bound_by_name(
+    bench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "stage_for_test.py").write_text(
+        "def run(store_path, out, records, seed=0):\n"
+        "    return {'store': store_path, 'out': str(out), 'records': records, 'seed': seed}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    context = {"store_path": "/s", "out": str(tmp_path / "o"), "records": 12, "seed": 3}
+    measured = bench.extras.call_run("stage_for_test", context)
+    assert measured["result"] == {
+        "store": "/s",
+        "out": str(tmp_path / "o"),
+        "records": 12,
+        "seed": 3,
+    }
+    assert measured["seconds"] >= 0
+    assert not bench.extras.available("bench.bench_no_such_stage")
+
+
+def test_report_renders_a_stage_that_is_not_available(bench) -> None:
+    results = {"sizes": {"10": {
+        "records": 10, "seed": 1, "command": "python -m bench", "machine": {
+            "cpu": "x", "logical_cores": 2, "physical_cores": 2, "ram_gib": 1, "os": "Linux",
+            "python": "3", "packages": {}, "commit": None, "uncommitted_changes": None,
+            "load_average": [1.0]},
+        "stages": {"remote": {"status": "not available", "detail": "bench.bench_remote does not exist yet"}},
+    }}}  # fmt: skip
+    text = bench.report.markdown(results, plot_link=None)
+    assert "**10 records**: not available — bench.bench_remote does not exist yet" in text
