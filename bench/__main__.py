@@ -31,7 +31,7 @@ def _ints(text: str) -> list[int]:
 
 
 def _stages(text: str) -> list[str]:
-    names = [s.strip() for s in text.split(",") if s.strip()]
+    names = [s.strip() for s in text.split(",") if s.strip() and s.strip() != "none"]
     unknown = [s for s in names if s not in STAGES]
     if unknown:
         raise click.BadParameter(
@@ -60,7 +60,12 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
         "repeat": opts["repeat"],
         "stages": {},
     }
-    atlas = ensure_atlas(n, opts["seed"], root=opts["data"])
+    try:
+        atlas = ensure_atlas(n, opts["seed"], root=opts["data"])
+    except Exception as exc:  # noqa: BLE001 - the generator's failure is this size's result
+        _say(n, f"atlas: the generator failed: {type(exc).__name__}: {exc}")
+        entry["stages"] = {"atlas": {"status": "error", "detail": f"{type(exc).__name__}: {exc}"}}
+        return entry
     entry["atlas"] = atlas
     _say(
         n,
@@ -140,7 +145,7 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
         else:
             _say(n, f"{stage}: {res['status']} ({res['detail'].splitlines()[-1]})")
 
-    if opts["profile"] and store is not None:
+    if opts["profile"]:
         from . import profile
 
         entry["profiles"] = profile.run(atlas["pages"], work, Path(opts["out"]), n)
@@ -158,7 +163,7 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
     "--sizes",
     default="1000,4000,12000",
     show_default=True,
-    help="Numbers of records, comma-separated (add 50000 to see how cost grows).",
+    help="Numbers of records, comma-separated (a size above 12000 shows how cost grows).",
 )
 @click.option(
     "--repeat",
@@ -168,7 +173,11 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
     help="Runs of each stage (each in a fresh process): median and spread.",
 )
 @click.option(
-    "--stages", default=",".join(STAGES), show_default=True, help="Stages to run, comma-separated."
+    "--stages",
+    default=",".join(STAGES),
+    show_default=True,
+    help="Stages to run, comma-separated (`none` with --profile: profiles only). Stages not "
+    "run keep their earlier results in OUT/results.json.",
 )
 @click.option(
     "--seed", type=int, default=1, show_default=True, help="Seed of the synthetic atlases."
@@ -262,8 +271,9 @@ def main(**opts: Any) -> None:
                 f"{n}: {name}" for name, res in entry["stages"].items()
                 if res.get("status") == "error"
             ]  # fmt: skip
-            results["sizes"][str(n)] = entry
-            report.save(results, results_path)  # after each size: a long run keeps its parts
+            if entry["stages"] and "atlas" not in entry["stages"]:
+                report.merge(results, entry)
+                report.save(results, results_path)  # after each size: a long run keeps its parts
 
     written = report.publish(results, out, root=ROOT if publish else None)
     for path in written:

@@ -16,9 +16,9 @@ from . import bench_ingest, bench_parse, bench_queries
 
 TARGET_SIZE = 12000
 """The issue's targets are set at 12,000 records (the full Atlas)."""
-LINEAR_SIZE = 50000
-LINEAR_FACTOR = 5.0
-"""50,000 records within 5× the 12,000-record time (records ×4.17)."""
+LINEAR_SLACK = 5.0 / (50000 / 12000)
+"""The issue's "50,000 records within 5× the 12,000 time" is 1.2× linear growth; a larger
+size than 12,000 is held to the same slack (20,000 records: within 2.0×)."""
 TARGET_OTHER_SECONDS = 60.0
 HOTSPOTS = Path(__file__).resolve().parent / "hotspots.md"
 OK, FAIL, UNKNOWN = "✅", "❌", "❔"
@@ -33,6 +33,22 @@ def load(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("sizes"), dict):
         return {"sizes": {}}
     return data
+
+
+def merge(results: dict[str, Any], entry: dict[str, Any]) -> None:
+    """Put one size's new entry in the results; the stages it did not run keep their
+    earlier results (each stage holds its own baselines), marked as from an earlier run."""
+    key = str(entry["records"])
+    old = results["sizes"].get(key)
+    if old is not None and old.get("seed") == entry["seed"]:
+        kept = {k: v for k, v in old.get("stages", {}).items() if k not in entry["stages"]}
+        if kept:
+            entry["stages"] = {**kept, **entry["stages"]}
+            earlier = dict(old.get("earlier_stages") or {})
+            for name in kept:
+                earlier.setdefault(name, {"date": old["date"], "command": old["command"]})
+            entry["earlier_stages"] = earlier
+    results["sizes"][key] = entry
 
 
 def save(results: dict[str, Any], path: Path) -> None:
@@ -195,18 +211,22 @@ def _stage_seconds(entry: dict[str, Any]) -> dict[str, float]:
 
 
 def linear_check(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
-    """50,000 records within 5× the 12,000 time, per stage (when both were measured)."""
+    """The largest size above 12,000 within 1.2× linear growth of the 12,000 time, per
+    stage measured at both."""
     sizes = results["sizes"]
-    if str(TARGET_SIZE) not in sizes or str(LINEAR_SIZE) not in sizes:
+    larger = [int(k) for k in sizes if int(k) > TARGET_SIZE]
+    if str(TARGET_SIZE) not in sizes or not larger:
         return []
+    top = max(larger)
+    allowed = top / TARGET_SIZE * LINEAR_SLACK
     small = _stage_seconds(sizes[str(TARGET_SIZE)])
-    large = _stage_seconds(sizes[str(LINEAR_SIZE)])
+    large = _stage_seconds(sizes[str(top)])
     out = []
     for name, seconds in large.items():
         if name in small and small[name] > 0:
             factor = seconds / small[name]
-            out.append((f"{name}: {LINEAR_SIZE:,} records within {LINEAR_FACTOR:g}× the "
-                        f"{TARGET_SIZE:,} time", f"{factor:.2f}×", factor <= LINEAR_FACTOR))  # fmt: skip
+            out.append((f"{name}: {top:,} records within {allowed:.2f}× the {TARGET_SIZE:,} "
+                        f"time (1.2× linear)", f"{factor:.2f}×", factor <= allowed))  # fmt: skip
     return out
 
 
@@ -216,8 +236,11 @@ def linear_check(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
 def _machine_section(entries: list[dict[str, Any]]) -> list[str]:
     m = entries[-1]["machine"]
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
-    loads = [x for e in entries for x in (e["machine"].get("load_average") or [])[:1]]
-    loads += [x for e in entries for x in (e["machine"].get("load_average_end") or [])[:1]]
+    loads = [
+        f"{_n(e['records'])}: {(e['machine'].get('load_average') or ['?'])[0]} → "
+        f"{(e['machine'].get('load_average_end') or ['?'])[0]}"
+        for e in entries
+    ]
     rows = [
         ["CPU", f"{m['cpu']} — {m['logical_cores']} logical cores ({m['physical_cores']} physical)"],
         ["RAM", f"{m['ram_gib']} GiB"],
@@ -225,16 +248,17 @@ def _machine_section(entries: list[dict[str, Any]]) -> list[str]:
         ["Python", m["python"]],
         ["Packages", packages],
         ["Code", f"commit {m['commit']}" + (" + uncommitted changes" if m["uncommitted_changes"] else "")],
-        ["Load average (1 min) at the start and end of each size",
-         ", ".join(f"{x:.1f}" for x in loads) or "—"],
+        ["Load average (1 min) at the start → end of each size", "; ".join(loads) or "—"],
     ]  # fmt: skip
     lines = ["## Machine", ""] + _table(["", ""], rows)
     lines += [
         "",
-        "The 2 cores were shared with other work during the run (a load average above 2 means "
-        "the benchmark did not have the machine to itself): single runs can be off by tens of "
-        "percent, which is why each figure is a median over fresh processes, and why every "
-        "baseline is measured in the same run, interleaved with what it is compared to.",
+        "The 2 cores are shared with other work. A load average above 2 means the benchmark "
+        "did not have the machine to itself (the serve and remote stages run servers and "
+        "clients themselves, and a 1-minute average lingers into the next size); the CPU time "
+        "columns say whether a stage waited for a core (CPU well below wall). Each figure is a "
+        "median over fresh processes, and every baseline is measured in the same run, "
+        "interleaved with what it is compared to.",
     ]
     return lines
 
@@ -465,13 +489,34 @@ def markdown(results: dict[str, Any], *, plot_link: str | None) -> str:
     lines = ["# Benchmarks", "",
              "Generated by `bench/report.py` from `bench/results/results.json`: do not edit by hand "
              "(the hot spots below come from `bench/hotspots.md`).", "",
-             "Reproduce (2 cores, ~25 min; add `--sizes 1000,4000,12000,50000` to see how cost grows):",
+             "Reproduce (about 40 minutes on the 2 idle cores; a larger size, e.g. "
+             "`--sizes 20000 --stages parse,ingest,queries`, shows how cost grows):",
              "", "```sh", "make bench   # = .venv/bin/python -m bench --sizes 1000,4000,12000 --repeat 3",
              "```", ""]  # fmt: skip
     if not entries:
         return "\n".join([*lines, "No results yet."]) + "\n"
-    commands = sorted({e["command"] for e in entries})
+    if max(e["records"] for e in entries) < 50000:
+        lines += [
+            "Growth beyond the full Atlas is measured at the largest size the synthetic "
+            "generator can make: at 24,000, 30,000, 40,000 and 50,000 records, `atlas_kg.synth` "
+            "stops with `RuntimeError: no new foreign name found for CA` (or `HT`: it runs out "
+            "of new foreign names for a country), so the issue's 50,000-record check is held at the largest "
+            "size measured, with the same slack (1.2× linear).",
+            "",
+        ]
+    commands = sorted(
+        {e["command"] for e in entries}
+        | {x["command"] for e in entries for x in (e.get("earlier_stages") or {}).values()}
+    )
     lines += ["These results were produced by:", "", "```sh", *commands, "```", ""]
+    kept = [
+        f"{_n(e['records'])} records: {name} ({x['date'][:16].replace('T', ' ')} UTC)"
+        for e in entries
+        for name, x in (e.get("earlier_stages") or {}).items()
+    ]
+    if kept:
+        lines += ["Stages measured in an earlier run than the rest of their size: "
+                  + "; ".join(kept) + ".", ""]  # fmt: skip
     lines += [
         "Data: synthetic atlases from `atlas_kg.synth` (seed "
         + ", ".join(sorted({str(e["seed"]) for e in entries}))
@@ -528,7 +573,7 @@ def plot(results: dict[str, Any], path: Path) -> bool:
     _linear_guide(left, series)
     left.set(xscale="log", yscale="log", xlabel="records", ylabel="seconds (median)",
              title="Stages")  # fmt: skip
-    left.legend(fontsize=8, loc="upper left")
+    left.legend(fontsize=8, loc="lower right")
     queries: dict[str, list[tuple[int, float]]] = {}
     for e in entries:
         for c in (_stage(e, "queries") or {}).get("cases", []):
