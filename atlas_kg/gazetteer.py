@@ -21,13 +21,16 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import AtlasError
 from .paths import GAZETTEER_DIR
+
+T = TypeVar("T")
 
 COMMUNE_TYPES = (
     "commune-actuelle",
@@ -173,6 +176,14 @@ def _rows(name: str) -> Iterator[dict[str, str]]:
     yield from csv.DictReader(io.StringIO(text))
 
 
+def _load(name: str, build: Callable[[dict[str, str]], T]) -> tuple[T, ...]:
+    """Every row of a gazetteer file, built into a record; a bad row names the file."""
+    try:
+        return tuple(build(r) for r in _rows(name))
+    except (KeyError, ValueError) as exc:
+        raise GazetteerError(f"{name}: malformed row ({exc})") from None
+
+
 def _int(value: str) -> int | None:
     return int(value) if value else None
 
@@ -184,100 +195,85 @@ def _codes(value: str) -> tuple[str, ...]:
 @cache
 def communes() -> tuple[Commune, ...]:
     """Every commune of the COG: current ones, delegated/associated ones, arrondissements."""
-    try:
-        return tuple(
-            Commune(
-                code=r["code"],
-                name=r["name"],
-                type=r["type"],
-                departement=r["departement"] or None,
-                region=r["region"] or None,
-                siren=r["siren"] or None,
-                population=_int(r["population"]),
-                parent=r["parent"] or None,
-                former_codes=_codes(r["former_codes"]),
-                epci=r["epci"] or None,
-                tncc=_int(r["tncc"]),
-                postal_codes=_codes(r["postal_codes"]),
-            )
-            for r in _rows("communes.csv.gz")
-        )
-    except (KeyError, ValueError) as exc:
-        raise GazetteerError(f"communes.csv.gz: malformed row ({exc})") from None
+    return _load(
+        "communes.csv.gz",
+        lambda r: Commune(
+            code=r["code"],
+            name=r["name"],
+            type=r["type"],
+            departement=r["departement"] or None,
+            region=r["region"] or None,
+            siren=r["siren"] or None,
+            population=_int(r["population"]),
+            parent=r["parent"] or None,
+            former_codes=_codes(r["former_codes"]),
+            epci=r["epci"] or None,
+            tncc=_int(r["tncc"]),
+            postal_codes=_codes(r["postal_codes"]),
+        ),
+    )
 
 
 @cache
 def departements() -> tuple[Departement, ...]:
-    try:
-        return tuple(
-            Departement(
-                code=r["code"],
-                name=r["name"],
-                region=r["region"],
-                chef_lieu=r["chef_lieu"] or None,
-                tncc=_int(r["tncc"]),
-                zone=r["zone"] or None,
-                population=int(r["population"]),
-                communes=int(r["communes"]),
-            )
-            for r in _rows("departements.csv")
-        )
-    except (KeyError, ValueError) as exc:
-        raise GazetteerError(f"departements.csv: malformed row ({exc})") from None
+    return _load(
+        "departements.csv",
+        lambda r: Departement(
+            code=r["code"],
+            name=r["name"],
+            region=r["region"],
+            chef_lieu=r["chef_lieu"] or None,
+            tncc=_int(r["tncc"]),
+            zone=r["zone"] or None,
+            population=int(r["population"]),
+            communes=int(r["communes"]),
+        ),
+    )
 
 
 @cache
 def regions() -> tuple[Region, ...]:
-    try:
-        return tuple(
-            Region(
-                code=r["code"],
-                name=r["name"],
-                chef_lieu=r["chef_lieu"] or None,
-                tncc=_int(r["tncc"]),
-                zone=r["zone"] or None,
-                population=int(r["population"]),
-                communes=int(r["communes"]),
-            )
-            for r in _rows("regions.csv")
-        )
-    except (KeyError, ValueError) as exc:
-        raise GazetteerError(f"regions.csv: malformed row ({exc})") from None
+    return _load(
+        "regions.csv",
+        lambda r: Region(
+            code=r["code"],
+            name=r["name"],
+            chef_lieu=r["chef_lieu"] or None,
+            tncc=_int(r["tncc"]),
+            zone=r["zone"] or None,
+            population=int(r["population"]),
+            communes=int(r["communes"]),
+        ),
+    )
 
 
 @cache
 def epcis() -> tuple[Epci, ...]:
-    try:
-        return tuple(
-            Epci(
-                siren=r["siren"],
-                name=r["name"],
-                nature=r["nature"],
-                financing=r["financing"] or None,
-                population=_int(r["population"]),
-                members=int(r["members"]),
-            )
-            for r in _rows("epci.csv")
-        )
-    except (KeyError, ValueError) as exc:
-        raise GazetteerError(f"epci.csv: malformed row ({exc})") from None
+    return _load(
+        "epci.csv",
+        lambda r: Epci(
+            siren=r["siren"],
+            name=r["name"],
+            nature=r["nature"],
+            financing=r["financing"] or None,
+            population=_int(r["population"]),
+            members=int(r["members"]),
+        ),
+    )
 
 
 @cache
 def regions_former() -> tuple[FormerRegion, ...]:
-    try:
-        return tuple(
-            FormerRegion(
-                name=r["name"],
-                code=r["code"],
-                region=r["region"],
-                until=r["until"] or None,
-                kind=r["kind"],
-            )
-            for r in _rows("regions_former.csv")
-        )
-    except KeyError as exc:
-        raise GazetteerError(f"regions_former.csv: malformed row ({exc})") from None
+    return _load(
+        "regions_former.csv",
+        lambda r: FormerRegion(
+            name=r["name"],
+            code=r["code"],
+            region=r["region"],
+            until=r["until"] or None,
+            kind=r["kind"],
+        ),
+    )
 
 
 # -- lookups ---------------------------------------------------------------------------
