@@ -29,7 +29,9 @@ The model (scaled to ``n``; figures are for 12,000 records)
   (``Communauté d'agglomération …``, ``Bordeaux Métropole``). Foreign names are made from
   syllables of the country's language family with the country's administrative prefixes
   (``Commune rurale de``, ``Communauté rurale de``, ``Cercle de``, ``Municipalité de``…),
-  never equal to a French commune name.
+  never equal to a French commune name. When a country's simple names run out (beyond
+  ~20,000 records for Canada, Haïti, China…), new ones are derived from them as real names
+  are (``Saint-Marc-du-Nord``, ``Beit Sahour al-Fauqa``, ``Upper Ashford``; ``_COMPOUNDS``).
 - **Spelling variants** of the same foreign partner across records (``VARIANT_SPELLING``
   of mentions): ``’`` vs ``'``, hyphens vs spaces, a ``Commune de`` prefix added, dropped
   or changed to ``Communauté rurale de``, upper case.
@@ -351,6 +353,45 @@ _FAMILY_CACHE: dict[str, tuple[list[str], list[str], list[str]]] = {
     )
     for name, parts in _FAMILIES.items()
 }
+
+# Derived names per family, used once a country's simple names run out (beyond ~20,000
+# records): {n} a simple name of the family, {m} a second one, {w} a final word of the family
+# (franco, viet), {low} the simple name in lower case (agglutinated, as in "Nagykanizsa").
+# As real collectivity names: a part or a newer settlement of a place (Saint-Louis-du-Nord,
+# Beit Ur al-Fauqa, Ambohimanga Atsimo), or two places joined (Bobo-Dioulasso).
+_COMPOUNDS: dict[str, tuple[str, ...]] = {
+    "sahel": ("{n}-Nord", "{n}-Sud", "{n}-Est", "{n}-Ouest", "{n}-Centre", "{n}-Coura",
+              "{n}-{m}"),
+    "malagasy": ("{n} Avaratra", "{n} Atsimo", "{n} Atsinanana", "{n} Andrefana",
+                 "{n} Renivohitra"),
+    "maghreb": ("{n} El Kebir", "{n} Sghir", "{n} Jdid", "Ouled {n}", "Hay {n}"),
+    "levant": ("{n} al-Fauqa", "{n} al-Tahta", "{n} al-Jadida", "{n} al-Sharqiya",
+               "{n} al-Gharbiya"),
+    "viet": ("Bac {n}", "Nam {n}", "{n} {w}", "{n}-{m}"),
+    "chinese": ("{n} Xinqu", "{n} Kaifaqu", "{n} Xian", "Xin{low}", "Dong{low}", "Bei{low}"),
+    "germanic": ("Bad {n}", "Groß-{n}", "Klein-{n}", "{n}-{m}"),
+    "slavic": ("Nowy {n}", "Stary {n}", "Novi {n}", "{n}-{m}"),
+    "romanian": ("{n} de Jos", "{n} de Sus", "Târgu {n}", "{n}-{m}"),
+    "italian": ("{n} di Sopra", "{n} di Sotto", "{n} Marittima", "{n} Terme", "Borgo {n}",
+                "Castel {n}"),
+    "greek": ("Nea {n}", "Ano {n}", "Kato {n}", "Palaio {n}"),
+    "hungarian": ("Nagy{low}", "Kis{low}", "Felső{low}", "Alsó{low}"),
+    "nordic": ("Nord-{n}", "Sør-{n}", "Øvre {n}", "Nedre {n}", "Norra {n}", "Södra {n}"),
+    "hispanic": ("{n} de Arriba", "{n} de Abajo", "{n} del Valle", "{n} del Río"),
+    "lusophone": ("{n} do Sul", "{n} do Norte", "{n} de Cima", "{n} de Baixo"),
+    "anglo": ("Upper {n}", "Lower {n}", "Great {n}", "Little {n}", "{n}-on-Sea"),
+    "japanese": ("Higashi{low}", "Nishi{low}", "Kita{low}", "Minami{low}"),
+    "korean": ("Nam{low}", "Buk{low}", "Dong{low}", "{n}-gun"),
+    "turkic": ("Yangi{low}", "Yeni{low}", "Eski{low}", "{n}-{m}"),
+    "armenian": ("Nor {n}", "Verin {n}", "Nerkin {n}", "Mets {n}", "Pokr {n}"),
+    "southasia": ("{n} Kalan", "{n} Khurd", "{n} Bazar", "Naya {n}"),
+    "seasia": ("Muang {n}", "Krong {n}", "Srok {n}", "{n} Nua", "{n} Tai"),
+    "bantu": ("{n} Kaskazini", "{n} Kusini", "{n} Mashariki", "{n} Magharibi", "{n}-{m}"),
+    "franco": ("{n}-du-Nord", "{n}-du-Sud", "{n}-de-l'Est", "{n}-de-l'Ouest", "{n}-de-{w}"),
+}  # fmt: skip
+COMPOUND_ATTEMPTS = 1000
+"""Draws of a derived name before a country's names count as exhausted (at 60,000 records,
+seeds 1–3, a derived name takes at most a handful of draws)."""
 
 # Prefix formats per country ({n} = the base name, weights as integers); default below.
 _PREFIXES: dict[str, list[tuple[str, int]]] = {
@@ -866,23 +907,57 @@ class _Generator:
         return index
 
     def _new_foreign(self, country: str) -> int:
-        rng = self.rng
-        info = self.by_code[country]
-        seen = self.foreign_names.setdefault(country, set())
-        prefixes = _PREFIXES.get(country, _DEFAULT_PREFIXES)
+        family = self.by_code[country].family
         for _ in range(50):
-            base = self._base_name(info.family)
-            key = _countries.normalize(base)
-            if len(key) < 4 or key in seen or key in self.french_keys:
-                continue
-            prefix = _weighted(rng, prefixes)
-            name = _of(prefix, base)
-            if not _fits(name, info.label):
-                continue
-            seen.add(key)
-            self.foreign.append(_Foreign(base, prefix, country, name))
-            return len(self.foreign) - 1
-        raise RuntimeError(f"no new foreign name found for {country}")  # pragma: no cover
+            index = self._add_foreign(country, self._base_name(family))
+            if index is not None:
+                return index
+        # The simple names are (nearly) all taken. Only this path draws derived names, so
+        # every size that never gets here keeps its records byte for byte.
+        for _ in range(COMPOUND_ATTEMPTS):
+            index = self._add_foreign(country, self._compound_name(family))
+            if index is not None:
+                return index
+        taken = len(self.foreign_names[country])
+        raise RuntimeError(
+            f"no new foreign name found for {country}: its {taken} names use up the "
+            f"{family!r} family ({COMPOUND_ATTEMPTS} derived names drawn, all taken or unfit); "
+            "add syllables to _FAMILIES or forms to _COMPOUNDS"
+        )
+
+    def _add_foreign(self, country: str, base: str) -> int | None:
+        """A new collectivity of ``country`` named ``base``; None when the name is not usable
+        (too short, taken in the country, a French commune's, or read back otherwise)."""
+        seen = self.foreign_names.setdefault(country, set())
+        key = _countries.normalize(base)
+        if len(key) < 4 or key in seen or key in self.french_keys:
+            return None
+        prefix = _weighted(self.rng, _PREFIXES.get(country, _DEFAULT_PREFIXES))
+        name = _of(prefix, base)
+        if not _fits(name, self.by_code[country].label):
+            return None
+        seen.add(key)
+        self.foreign.append(_Foreign(base, prefix, country, name))
+        return len(self.foreign) - 1
+
+    def _compound_name(self, family: str) -> str:
+        """A derived name of the family: a simple name with a qualifier, or two joined."""
+        rng = self.rng
+        form = rng.choice(_COMPOUNDS[family])
+        base = self._base_name(family)
+        if family == "franco":  # Saint-Louis-du-Nord: hyphens throughout, as in Québec, Haïti
+            base = base.replace(" ", "-")
+        second = word = ""
+        if "{m}" in form:
+            second = self._base_name(family)
+            if second == base:
+                return ""  # not "Kaya-Kaya": the caller rejects it and draws again
+        if "{w}" in form:
+            word = rng.choice(_FAMILY_CACHE[family][2])
+            if form.endswith("-de-{w}") and word[:1] in _VOWELS:
+                form = form.replace("-de-{w}", "-d'{w}")  # Saint-Marc-d'Étienne
+        low = base[:1].lower() + base[1:]
+        return form.format(n=base, m=second, w=word, low=low)
 
     def _base_name(self, family: str) -> str:
         rng = self.rng
