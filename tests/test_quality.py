@@ -19,7 +19,7 @@ from atlas_kg.cli import main
 from atlas_kg.errors import QueryError
 from atlas_kg.ingest import ingest, ingest_records
 from atlas_kg.quality import load, load_checks, quality_graph_iri, run_checks, validate
-from atlas_kg.queries import run_query
+from atlas_kg.queries import load_query, run_query
 from atlas_kg.rdf import NamedGraph, record_graph
 from atlas_kg.record import DiplomaticPost, ForeignContact, ForeignPartner, Funding, Record
 from atlas_kg.store import EmbeddedStore, open_store
@@ -222,6 +222,31 @@ def test_french_collectivity_found_by_a_contact_email_too(tmp_path: Path) -> Non
     ingest_records(store, [clean(720, foreign_contacts=contacts)])
     (row,) = run_query(store, "checks/french_collectivity_as_foreign_partner_warning").rows
     assert row["evidence"] == "its contact's e-mail is at ville-vanves.fr"  # not the webmail
+    assert row["mail_domains"] == "ville-vanves.fr" and row["namesakes"] is None
+
+
+def test_french_collectivity_evidence_counts_and_sorts_namesakes_and_domains(
+    tmp_path: Path,
+) -> None:
+    """Plural wording, and lists sorted (SPARQL leaves GROUP_CONCAT's order open)."""
+    store = open_store(tmp_path / "kg")
+    contacts = [ForeignContact("Montreuil", "Diop", "Awa", "Maire", "awa.diop@Ville-Vanves.FR"),
+                ForeignContact("Montreuil", "Sow", "Issa", "Adjoint", "issa.sow@montreuil.fr"),
+                ForeignContact("Montreuil", "Ba", "Ali", "Adjoint", "ali.ba@orange.fr")]  # fmt: skip
+    partners = [ForeignPartner("Montreuil", "Mali")]
+    ingest_records(store, [clean(721, foreign_partners=partners, foreign_contacts=contacts)])
+    check = load_query("checks/french_collectivity_as_foreign_partner_warning")
+    (finding,) = run_checks(store, [check])
+    row = finding.details
+    assert (row["namesakes"], row["insee_codes"], row["mail_domains"]) == (
+        3, "28267, 85148, 93048", "montreuil.fr, ville-vanves.fr"
+    )  # fmt: skip
+    assert finding.message == (
+        "Montreuil is listed as a foreign partner in Mali, but it bears the name of 3 French "
+        "communes, Montreuil (INSEE 28267, 85148, 93048) and its contact's e-mail is at "
+        "montreuil.fr, ville-vanves.fr: probably a French collectivity entered on the wrong side "
+        "of the partnership (move it to the French partners, or correct the name)"
+    )
 
 
 def test_validate_reports_shacl_and_check_errors(

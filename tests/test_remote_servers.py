@@ -14,7 +14,6 @@ import pytest
 from pyoxigraph import RdfFormat, parse
 
 from atlas_kg import synth
-from atlas_kg.errors import StoreError
 from atlas_kg.ingest import ingest_records
 from atlas_kg.quality import load_checks
 from atlas_kg.queries import list_queries, run_query
@@ -30,19 +29,10 @@ SEED = 11
 # Virtuoso 7.2 quirks the named queries are written around (so all three stores agree):
 # MIN(STR(?label)), not MIN over stored literals; one OPTIONAL { GRAPH ?g { ... } } per
 # optional pattern; ancestors counted with skos:broader*; years computed inside the
-# OPTIONAL with SUBSTR, not YEAR() of an xsd:date. The case left below has no standard
-# formulation that Virtuoso compiles yet. Strict: once it is fixed, its entry must go.
-_COMPILER = (
-    "Virtuoso 7.2 fails to compile aggregates inside CONCAT in a sub-SELECT (SQ156 'Bad "
-    "dfe'); computing them in the sub-SELECT and CONCAT outside compiles, but Virtuoso then "
-    "returns a row for empty groups: no standard formulation found yet"
-)
-VIRTUOSO_DIVERGES: dict[str, tuple[str, type[Exception]]] = {
-    "checks/french_collectivity_as_foreign_partner_warning": (
-        f"queries/checks/french_collectivity_as_foreign_partner_warning.rq: {_COMPILER}",
-        StoreError,
-    ),
-}
+# OPTIONAL with SUBSTR, not YEAR() of an xsd:date; bare aggregates in a sub-SELECT, never
+# inside CONCAT. A case Virtuoso cannot run the same goes here, ``case id -> (reason,
+# exception)``, as a strict xfail: once it is fixed, its entry must go.
+VIRTUOSO_DIVERGES: dict[str, tuple[str, type[Exception]]] = {}
 
 
 @dataclass(frozen=True)
