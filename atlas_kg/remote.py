@@ -356,6 +356,34 @@ def _tokens(sparql: str) -> list[_Tok]:
     ]
 
 
+_UPDATE_WORDS = (
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "DROP",
+    "CREATE",
+    "ADD",
+    "MOVE",
+    "COPY",
+    "WITH",
+)
+
+
+def query_form(sparql: str) -> str:
+    r"""The form of a query or update (``SELECT``, ``INSERT``...; "" when none), read from its
+    tokens: words in comments, IRIs and strings do not count (SPARQLWrapper's own guess
+    matches ``# drops ...`` in a comment as DROP).
+
+    >>> query_form("# loads the address book\nPREFIX a: <http://x/ask#> SELECT * {}")
+    'SELECT'
+    """
+    for tok in _tokens(sparql):
+        if tok.word() in _FORMS or tok.word() in _UPDATE_WORDS:
+            return tok.word()
+    return ""
+
+
 def _closing(toks: list[_Tok], open_at: int) -> int:
     depth = 0
     for i in range(open_at, len(toks)):
@@ -702,7 +730,8 @@ class RemoteStore:
                 realm = self._realm() if cfg.auth == "digest" else "SPARQL"
                 sw.setCredentials(cfg.user, cfg.password or "", realm=realm)
             sw.setQuery(text)
-            form = str(sw.queryType).upper()
+            form = query_form(text)
+            sw.queryType = form  # SPARQLWrapper's guess reads words inside comments too
             if form not in _FORMS:
                 raise QueryError("<sparql>", f"not a query ({form}); expected {', '.join(_FORMS)}")
             sw.setReturnFormat(TURTLE if form in ("CONSTRUCT", "DESCRIBE") else JSON)

@@ -35,6 +35,7 @@ from atlas_kg.remote import (
     bind_values,
     config_from_url,
     load_config,
+    query_form,
     sparql_term,
     with_prefixes,
 )
@@ -202,6 +203,22 @@ def test_prefixes_are_declared_unless_the_query_does() -> None:
 # -- configuration ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("sparql", "form"),
+    [
+        ("SELECT * {}", "SELECT"),
+        ("# drops and loads\nPREFIX x: <http://x/delete#>\nASK { ?s x:add 'copy' }", "ASK"),
+        ("prefix a: <http://x/>\nconstruct where { ?s ?p ?o }", "CONSTRUCT"),
+        ("DESCRIBE <http://x/insert>", "DESCRIBE"),
+        ("# select\nDROP ALL", "DROP"),
+        ("WITH <http://x/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "WITH"),
+        ("# nothing but a comment", ""),
+    ],
+)
+def test_query_form_reads_tokens_not_comments(sparql: str, form: str) -> None:
+    assert query_form(sparql) == form
+
+
 def test_urls_name_the_endpoints_of_oxigraph_and_virtuoso(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ATLAS_KG_AUTH", raising=False)
     monkeypatch.setenv("ATLAS_KG_USER", "alice")
@@ -340,6 +357,14 @@ def test_query_forms_and_malicious_parameters_on_a_server(
             server.query("SELECT ?s WHERE { ?s ?p }")
         with pytest.raises(QueryError, match="not a query"):
             server.query("DROP ALL")
+        # Words of update forms in comments, IRIs and strings do not make a query an update
+        # (SPARQLWrapper's own guess reads "drops" in a comment as DROP).
+        commented = (
+            "# Two comment lines, the second with update words:\n"
+            "# HAVING drops empty groups; loads, copies and adds nothing\n"
+            "SELECT (COUNT(*) AS ?n) WHERE { ?p a akg:Partnership ; ?x 'insert' }"
+        )
+        assert [int(s["n"].value) for s in server.query(commented)] == [0]
         # Updates go to the update endpoint (plain HTTP), e.g. for a graph of one's own.
         server.update(
             "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> rdfs:label 'x' } }"
