@@ -205,6 +205,9 @@ def config_from_url(url: str) -> RemoteConfig:
             query=at(path),
             update=at(path),
             store=at(root + ("/sparql-graph-crud-auth" if secured else "/sparql-graph-crud")),
+            # Virtuoso 7.2 has crashed here (heap corruption) under concurrent Graph Store
+            # writes: one graph at a time (a config file can still ask for more).
+            concurrency=1,
             auth=_auth_scheme(None, url, "digest" if secured else "basic"),
             user=user,
             password=password,

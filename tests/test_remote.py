@@ -236,6 +236,8 @@ def test_urls_name_the_endpoints_of_oxigraph_and_virtuoso(monkeypatch: pytest.Mo
         virtuoso.store == "https://host:8890/sparql-graph-crud-auth" and virtuoso.auth == "digest"
     )
     assert config_from_url("http://host:8890/sparql").store == "http://host:8890/sparql-graph-crud"
+    # One graph at a time on Virtuoso (it crashed under concurrent writes), 4 elsewhere.
+    assert (virtuoso.concurrency, ox.concurrency) == (1, 4)
     with pytest.raises(
         ConfigError,
         match=r"--store: 'http://host/fuseki/ds' is not allowed; expected .*or a .toml/.json file naming query, update and store URLs",
