@@ -3,6 +3,7 @@ dump formats, stats, drop. Real Oxigraph stores on disk in tmp_path."""
 
 from __future__ import annotations
 
+import gc
 import gzip
 import shutil
 from pathlib import Path
@@ -86,6 +87,29 @@ def test_a_bad_page_writes_nothing_and_the_others_load(tmp_path: Path, pages: Pa
     assert ID + "graph/partnership/999" not in graphs
     assert not any("999" in q.subject.value for q in store.quads())
     assert "1 rejected" in report.summary() and "prjId_999.txt" in report.summary()
+
+
+def test_ingest_pauses_the_cyclic_collector_and_restores_it(tmp_path: Path, pages: Path) -> None:
+    """The collector is paused while quads are built (bench/hotspots.md) and comes back as it
+    was, also when the store fails mid-way or the caller had it off."""
+    store = open_store(tmp_path / "kg")
+    assert gc.isenabled()
+    ingest(store, [pages])
+    assert gc.isenabled()
+
+    class FullDisk(EmbeddedStore):
+        def replace_records(self, graphs, *, bulk=False):  # noqa: ANN001, ANN202
+            raise StoreError("no space left on device")
+
+    with pytest.raises(StoreError):
+        ingest(FullDisk(tmp_path / "full"), [pages])  # fails inside the paused section
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ingest(open_store(tmp_path / "kg2"), [pages])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_missing_path_and_bad_jsonl_lines_are_rejected_with_file_and_line(tmp_path: Path) -> None:
