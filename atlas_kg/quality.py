@@ -35,7 +35,7 @@ from .errors import AtlasError, QueryError
 from .iris import DEFAULT_BASE
 from .paths import ONTOLOGY_DIR, QUERIES_DIR
 from .queries import CHECKS_DIR, NamedQuery, load_query, run_query
-from .store import Store
+from .store import Store, curie
 from .vocab import AKG_NS, ox
 
 __all__ = [
@@ -402,7 +402,7 @@ def _pyshacl(triples: list[Triple], shapes: Any) -> tuple[bool, list[Finding]]:
         shape = get(result, RSH.sourceShape)
         shape = owner.get(shape, shape)
         message = str(get(result, RSH.resultMessage) or "does not conform")
-        where = f" ({_curie(str(path))})" if isinstance(path, rdflib.URIRef) else ""
+        where = f" ({curie(str(path))})" if isinstance(path, rdflib.URIRef) else ""
         shape_name = (
             str(shape).rsplit("#", 1)[-1] if isinstance(shape, rdflib.URIRef) else "a shape"
         )
@@ -424,15 +424,6 @@ def _pyshacl(triples: list[Triple], shapes: Any) -> tuple[bool, list[Finding]]:
             )
         )
     return bool(conforms), out
-
-
-def _curie(iri: str) -> str:
-    from .vocab import PREFIXES
-
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
 
 
 # -- the whole report ------------------------------------------------------------------------

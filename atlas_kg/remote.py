@@ -71,12 +71,12 @@ from pyoxigraph import (
 from .errors import ConfigError, QueryError, StoreError
 from .rdf import NamedGraph
 from .store import (  # the embedded store's statistics queries: both count alike
-    _STATS_CLASSES,
-    _STATS_RECORDS,
+    STATS_CLASSES_QUERY,
+    STATS_RECORDS_QUERY,
     EmbeddedStore,
     StoreStats,
     Term,
-    _curie,
+    curie,
 )
 from .vocab import AKG_NS, PREFIXES
 
@@ -862,11 +862,11 @@ class RemoteStore:
         )
 
     def stats(self) -> StoreStats:
-        records = self._count(_STATS_RECORDS)
+        records = self._count(STATS_RECORDS_QUERY)
         graphs = self._count(f"SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ {_GRAPHS} }}")
         entities = {
-            _curie(r["class"].value): int(r["n"].value)
-            for r in self._select(_STATS_CLASSES)
+            curie(r["class"].value): int(r["n"].value)
+            for r in self._select(STATS_CLASSES_QUERY)
             if isinstance(r["class"], NamedNode)
         }
         return StoreStats(

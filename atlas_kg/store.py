@@ -162,16 +162,18 @@ def _binary_output(output: str | Path | BinaryIO) -> Iterator[BinaryIO]:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-_STATS_CLASSES = """
+STATS_CLASSES_QUERY = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?g a <https://w3id.org/atlas-kg/def#RecordGraph> . ?s a ?class } }
 GROUP BY ?class ORDER BY DESC(?n) ?class
 """
-_STATS_RECORDS = f"""
+"""Entities per class in the record graphs: every store's ``stats`` runs it, so all count alike."""
+STATS_RECORDS_QUERY = f"""
 SELECT (COUNT(?g) AS ?n) WHERE {{ GRAPH ?g {{ ?g a <{AKG_NS}RecordGraph> }} }}
 """
 
 
-def _curie(iri: str) -> str:
+def curie(iri: str) -> str:
+    """``akg:Partnership`` for an IRI in a known namespace; the IRI otherwise."""
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns) :]}"
@@ -255,6 +257,8 @@ class EmbeddedStore:
             raise QueryError("<sparql>", f"not valid SPARQL: {exc}") from None
         except OSError as exc:
             raise StoreError(f"cannot read the store at {self.location}: {exc}") from None
+        except RuntimeError as exc:  # e.g. a substituted variable the SELECT does not project
+            raise QueryError("<sparql>", str(exc)) from None
 
     def dump(self, output: str | Path | BinaryIO, format: str | RdfFormat | None = None) -> None:
         fmt = dump_format(output if isinstance(output, str | Path) else None, format)
@@ -270,10 +274,10 @@ class EmbeddedStore:
                 ox_.serialize(triples, fh, fmt, prefixes=prefixes)
 
     def stats(self) -> StoreStats:
-        records = next(iter(self._store.query(_STATS_RECORDS)))["n"]
+        records = next(iter(self._store.query(STATS_RECORDS_QUERY)))["n"]
         entities = {
-            _curie(row["class"].value): int(row["n"].value)
-            for row in self._store.query(_STATS_CLASSES)
+            curie(row["class"].value): int(row["n"].value)
+            for row in self._store.query(STATS_CLASSES_QUERY)
             if isinstance(row["class"], NamedNode)
         }
         return StoreStats(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from graph_helpers import full_record
-from pyoxigraph import NamedNode, RdfFormat, parse
+from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
-from atlas_kg.errors import AtlasError, ConfigError, StoreError
+from atlas_kg.errors import AtlasError, ConfigError, QueryError, StoreError
 from atlas_kg.ingest import drop, ingest, ingest_records
 from atlas_kg.record import Record, Source
 from atlas_kg.store import EmbeddedStore, Store, open_store
@@ -216,6 +216,11 @@ def test_store_errors_are_clear(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot open the store"):
         open_store(blocker)
+    # pyoxigraph's RuntimeError for a bound variable the SELECT does not project.
+    with pytest.raises(
+        QueryError, match=r"query '<sparql>': .*does not contains variable \?_y in its SELECT"
+    ):
+        EmbeddedStore(None).query("SELECT ?x WHERE { }", substitutions={"_y": Literal("a")})
 
 
 def test_read_only_store_reads_what_was_written(tmp_path: Path) -> None:
