@@ -36,6 +36,7 @@ class Concept:
     parent: str | None
 
 
+@lru_cache(maxsize=1 << 16)  # ~1 M calls at 12,000 pages over a few thousand labels
 def label_key(label: str) -> str:
     """The matching key of a label: case-, accent- and spacing-insensitive."""
     decomposed = unicodedata.normalize("NFKD", label.casefold().replace("’", "'"))
