@@ -29,9 +29,9 @@ neither are left out by year filters and counted in no yearly snapshot. A partne
 on that edge, so a partnership with several partners counts on each of its edges.
 
 Metrics (``compute_metrics``): degree, weighted degree (sum of ``weight``), betweenness
-(unweighted, normalised; exact on connected components up to
-``EXACT_BETWEENNESS_MAX_NODES`` nodes; larger ones exact with rustworkx when installed,
-else sampled from ``BETWEENNESS_K`` sources with the seed), PageRank (weighted), eigenvector
+(unweighted, normalised, exact: Brandes' algorithm on the network compressed by removing
+its hanging trees and merging nodes with the same neighbours, many sources at once as
+sparse-matrix products; ``betweenness`` has the other engines), PageRank (weighted), eigenvector
 centrality (weighted; omitted with a note when the power iteration does not converge),
 connected components (numbered by size, 0 the largest), Louvain communities (weighted,
 seeded, numbered by size) and clustering (Latapy's bipartite clustering on the bipartite
@@ -69,6 +69,7 @@ __all__ = [
     "BETWEENNESS_K",
     "DEFAULT_SEED",
     "EXACT_BETWEENNESS_MAX_NODES",
+    "MAX_BFS_LEVELS",
     "METRICS",
     "PROJECTIONS",
     "Entity",
@@ -81,7 +82,10 @@ __all__ = [
     "build_graph",
     "compute_metrics",
     "extract",
+    "latapy_clustering",
     "load_network",
+    "load_networks",
+    "measure_network",
     "metrics_graph",
     "metrics_graph_iri",
     "projection",
@@ -91,13 +95,21 @@ __all__ = [
 ]
 
 EXACT_BETWEENNESS_MAX_NODES = 1_000
-"""Exact betweenness on connected components up to this many nodes (networkx's exact
-algorithm is O(n·m): about 11 minutes on the 14,700-node bipartite network of a full
-Atlas)."""
+"""With the ``networkx`` and ``rustworkx`` engines, networkx's exact betweenness on
+connected components up to this many nodes (networkx's exact algorithm is O(n·m): about
+11 minutes on the 14,700-node bipartite network of a full Atlas)."""
 BETWEENNESS_K = 500
-"""Sources sampled for betweenness in a component larger than
-``EXACT_BETWEENNESS_MAX_NODES`` (about 20 s on a full Atlas; the rank correlation with
-the exact values is measured in ``bench/bench_network.py``)."""
+"""With the ``networkx`` engine, sources sampled for betweenness in a component larger
+than ``EXACT_BETWEENNESS_MAX_NODES`` (the rank correlation with the exact values is
+measured in ``bench/bench_network.py``)."""
+MAX_BFS_LEVELS = 64
+"""The ``auto`` engine measures a component level by level of its breadth-first
+searches; a component deeper than this (a long chain) is left to the fallback engine."""
+_DENSE_CELLS = 1 << 20
+"""Cells (nodes × sources) of each dense array of the batched breadth-first search:
+about 8 MB each, a handful alive at once."""
+_BLOCK_WORK = 1 << 22
+"""Entries of the squared adjacency matrix computed at once (rows in blocks)."""
 DEFAULT_SEED = 42
 """Seed of betweenness sampling and Louvain: the same store gives the same metrics."""
 
@@ -611,14 +623,16 @@ def _one_mode(data: Extract, side: int) -> nx.Graph:
     for center, s in B.nodes(data="bipartite"):
         if s == side:
             continue
-        ends = sorted(B[center])
+        around = B[center]
+        ends = sorted(around)
+        years = [around[end].get("first_year", math.inf) for end in ends]
         for i, a in enumerate(ends):
-            ya = B.edges[a, center].get("first_year", math.inf)
-            for b in ends[i + 1 :]:
-                key = (a, b)
+            ya = years[i]
+            for j in range(i + 1, len(ends)):
+                key = (a, ends[j])
                 shared[key] += 1
                 # the pair is linked once both partnerships with the centre exist
-                year = max(ya, B.edges[b, center].get("first_year", math.inf))
+                year = max(ya, years[j])
                 first[key] = min(first.get(key, math.inf), year)
     for (a, b), n in sorted(shared.items()):
         attrs: dict[str, Any] = {"weight": n, "shared_partners": n}
@@ -736,8 +750,8 @@ class MetricsParams:
     betweenness_k: int = BETWEENNESS_K
     exact_betweenness_max_nodes: int = EXACT_BETWEENNESS_MAX_NODES
     betweenness_engine: str = "auto"
-    """``auto`` (rustworkx's exact betweenness when installed, else networkx's sampling),
-    ``networkx`` or ``rustworkx``: see ``betweenness``."""
+    """``auto`` (exact, on the compressed network), ``networkx`` (exact on small
+    components, sampled on large ones) or ``rustworkx`` (exact): see ``betweenness``."""
     eigenvector_max_iter: int = 100
     """ARPACK iterations per node for the eigenvector centrality."""
     louvain_resolution: float = 1.0
@@ -775,7 +789,7 @@ def compute_metrics(
             G, weight="weight", resolution=params.louvain_resolution, seed=params.seed
         )
     )
-    clustering = nx.bipartite.clustering(G, mode="dot") if bipartite else nx.clustering(G)
+    clustering = latapy_clustering(G) if bipartite else _clustering(G)
     for node, attrs in G.nodes(data=True):
         attrs["betweenness"] = float(between[node])
         attrs["pagerank"] = float(pagerank[node])
@@ -801,15 +815,17 @@ def _rustworkx_available() -> bool:
 def betweenness(
     G: nx.Graph, params: MetricsParams | None = None
 ) -> tuple[dict[str, float], int | None]:
-    """Normalised betweenness, component by component; the sources sampled (None: exact).
+    """Normalised betweenness, as networkx's; the sources sampled (None: exact).
 
-    Shortest paths never leave a component, so each is measured on its own: exactly when
-    it has at most ``exact_betweenness_max_nodes`` nodes (the many small ones). A larger
-    component is measured exactly by rustworkx's parallel algorithm when the engine is
-    ``rustworkx`` (or ``auto`` and rustworkx is installed: the ``bench`` extra), else from
-    ``betweenness_k`` sources drawn in it with the seed (networkx's estimator, rescaled by
-    the component's size). Sampling only where it is needed keeps the small components
-    exact, which sampling sources over the whole network would miss.
+    ``auto`` (the default) is exact on every component: see ``_compressed_betweenness``.
+    A component too deep for it (over ``MAX_BFS_LEVELS`` levels) falls back to
+    ``rustworkx`` when rustworkx is installed (the ``bench`` extra), else ``networkx``.
+
+    The other engines measure each connected component on its own (shortest paths never
+    leave one): exactly with networkx when it has at most ``exact_betweenness_max_nodes``
+    nodes; a larger one exactly with rustworkx's parallel algorithm (``rustworkx``), or
+    from ``betweenness_k`` sources drawn in it with the seed (``networkx``: networkx's
+    estimator, rescaled by the component's size), which keeps the small components exact.
     """
     params = params or MetricsParams()
     if params.betweenness_engine not in BETWEENNESS_ENGINES:
@@ -821,8 +837,12 @@ def betweenness(
     )
     n = G.number_of_nodes()
     values: dict[str, float] = {}
+    if params.betweenness_engine == "auto":
+        values, left = _compressed_betweenness(G, max_levels=MAX_BFS_LEVELS)
+    else:
+        left = list(nx.connected_components(G))
     sampled: int | None = None
-    for component in sorted(nx.connected_components(G), key=lambda c: (-len(c), min(c))):
+    for component in sorted(left, key=lambda c: (-len(c), min(c))):
         H = G.subgraph(component)
         size = len(component)
         if size <= params.exact_betweenness_max_nodes:
@@ -846,6 +866,304 @@ def betweenness(
     return {node: value * scale for node, value in values.items()}, sampled
 
 
+# -- exact algorithms on the adjacency matrix ------------------------------------------
+#
+# networkx's pure-Python loops cost minutes on the larger projections of a full Atlas
+# (Latapy's clustering visits every pair of second neighbours; Brandes' betweenness runs a
+# search from every node). The same values come from sparse-matrix products (scipy).
+
+
+def _adjacency(G: nx.Graph) -> tuple[list[Any], Any]:
+    """The nodes of ``G`` and its symmetric 0/1 adjacency matrix (CSR, float, no loops)."""
+    import numpy as np
+    from scipy import sparse
+
+    nodes = list(G)
+    index = {node: i for i, node in enumerate(nodes)}
+    pairs = [(index[a], index[b]) for a, b in G.edges() if a != b]
+    ends = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    rows = np.concatenate([ends[:, 0], ends[:, 1]])
+    cols = np.concatenate([ends[:, 1], ends[:, 0]])
+    A = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(nodes), len(nodes)))
+    A.sort_indices()
+    return nodes, A
+
+
+def _row_blocks(work: Any, budget: int) -> Iterable[tuple[int, int]]:
+    """Consecutive row ranges whose summed ``work`` stays under ``budget`` (one row at least)."""
+    import numpy as np
+
+    total = np.cumsum(work)
+    start = 0
+    while start < len(work):
+        done = total[start - 1] if start else 0
+        stop = max(int(np.searchsorted(total, done + budget, side="right")), start + 1)
+        yield start, stop
+        start = stop
+
+
+def latapy_clustering(G: nx.Graph) -> dict[Any, float]:
+    """Latapy's bipartite clustering (``dot`` mode), as ``nx.bipartite.clustering``.
+
+    For each node u, the mean over its second neighbours v of |N(u)∩N(v)| / |N(u)∪N(v)|.
+    The intersections are the entries of the squared adjacency matrix, computed a block of
+    rows at a time so that a funder of thousands of partnerships fits in memory.
+
+    >>> latapy_clustering(nx.path_graph(4))[0]
+    0.5
+    """
+    import numpy as np
+
+    if not nx.is_bipartite(G):
+        raise nx.NetworkXError("Graph is not bipartite")
+    nodes, A = _adjacency(G)
+    degree = np.diff(A.indptr).astype(float)
+    out = np.zeros(len(nodes))
+    for a, b in _row_blocks(A @ degree, _BLOCK_WORK):  # A @ degree: 2-paths from each row
+        shared = (A[a:b] @ A).tocsr()
+        rows = np.repeat(np.arange(a, b), np.diff(shared.indptr))
+        other = rows != shared.indices  # u itself is not its own second neighbour
+        rows, cols, common = rows[other], shared.indices[other], shared.data[other]
+        pair = common / (degree[rows] + degree[cols] - common)
+        total = np.bincount(rows - a, weights=pair, minlength=b - a)
+        count = np.bincount(rows - a, minlength=b - a)
+        out[a:b] = np.divide(total, count, out=np.zeros(b - a), where=count > 0)
+    return dict(zip(nodes, out.tolist(), strict=True))
+
+
+def _clustering(G: nx.Graph) -> dict[Any, float]:
+    """The unweighted clustering coefficient, as ``nx.clustering`` (the same floats):
+    twice the triangles at each node, from the squared adjacency matrix masked by the
+    adjacency, over d(d-1)."""
+    import numpy as np
+
+    nodes, A = _adjacency(G)
+    degree = np.diff(A.indptr).astype(float)
+    twice = np.zeros(len(nodes))
+    for a, b in _row_blocks(A @ degree, _BLOCK_WORK):
+        block = A[a:b]
+        twice[a:b] = (block @ A).multiply(block).sum(axis=1)
+    out = np.divide(twice, degree * (degree - 1), out=np.zeros(len(nodes)), where=twice > 0)
+    return dict(zip(nodes, out.tolist(), strict=True))
+
+
+def _compressed_betweenness(
+    G: nx.Graph, *, max_levels: int, cells: int = _DENSE_CELLS
+) -> tuple[dict[Any, float], list[set[Any]]]:
+    """Exact betweenness (networkx's unnormalised pair counts) and the components left out.
+
+    Brandes' algorithm runs a breadth-first search from every node; on the Atlas networks
+    most of those searches repeat each other, so the network is first compressed, without
+    changing any shortest path count (Sariyüce et al., *Shattering and compressing networks
+    for betweenness centrality*, SDM 2013):
+
+    1. trees hanging off the network (degree-1 nodes, removed repeatedly) are cut off.
+       A node v then stands for ``reach[v]`` nodes, itself and its trees; the pairs whose
+       every shortest path goes through v because one end is in one of its trees are
+       counted directly (every pair of different branches at v, the rest of the component
+       being one branch);
+    2. the remaining nodes with the same neighbours are merged into one class: *closed*
+       twins (adjacent, same other neighbours, as the foreign partners of one French
+       collectivity in the ``foreign`` projection) or *open* twins (not adjacent, same
+       neighbours, as collectivities following the same posts). Two classes are either
+       fully linked or not at all, and every member of a class has the same shortest-path
+       counts and dependencies from any source outside it.
+
+    Brandes' accumulation then runs on the classes, with sources and targets weighted by
+    the nodes they stand for (Brandes, *On variants of shortest-path betweenness
+    centrality*, 2008): a search per class, not per node, several hundred at a time as
+    products of the sparse class adjacency with dense (classes × sources) arrays.
+
+    A component whose searches go deeper than ``max_levels`` levels is left out (returned
+    as a set of nodes) for another engine: level by level, a deep chain costs too much.
+    """
+    import numpy as np
+    from scipy.sparse import csgraph
+
+    nodes, A = _adjacency(G)
+    if not nodes:
+        return {}, []
+    _, labels = csgraph.connected_components(A, directed=False)
+    size = np.bincount(labels)[labels].astype(float)
+    reach, branch_squares, alive = _peel(A)
+    rest = size - reach
+    # pairs through v with an end in one of its trees: every pair of different branches
+    value = ((size - 1) ** 2 - branch_squares - rest**2) / 2
+    left: list[set[Any]] = []
+    cls, classes, is_open = _twin_classes(A, alive)
+    if classes:
+        through, deep = _classes_betweenness(A, cls, classes, is_open, reach, max_levels, cells)
+        value[alive] += through[cls[alive]] / 2  # ordered pairs → pairs
+        for member in deep:
+            component = np.flatnonzero(labels == labels[member])
+            left.append({nodes[i] for i in component})
+            value[component] = 0.0
+    return dict(zip(nodes, value.tolist(), strict=True)), left
+
+
+def _peel(A: Any) -> tuple[Any, Any, Any]:
+    """Remove degree-1 nodes until none is left: each node's reach (itself and the trees
+    cut off at it), the sum of the squared sizes of those trees, and the nodes that remain
+    with at least one neighbour."""
+    import numpy as np
+
+    n = A.shape[0]
+    indptr, indices = A.indptr.tolist(), A.indices.tolist()
+    degree = np.diff(A.indptr).tolist()
+    reach, squares, removed = [1] * n, [0] * n, [False] * n
+    leaves = [v for v in range(n) if degree[v] == 1]
+    while leaves:
+        u = leaves.pop()
+        if removed[u] or degree[u] != 1:
+            continue
+        parent = next(w for w in indices[indptr[u] : indptr[u + 1]] if not removed[w])
+        removed[u], degree[u] = True, 0
+        reach[parent] += reach[u]
+        squares[parent] += reach[u] ** 2
+        degree[parent] -= 1
+        if degree[parent] == 1:
+            leaves.append(parent)
+    alive = ~np.array(removed, dtype=bool) & (np.array(degree) > 0)
+    return np.array(reach, dtype=float), np.array(squares, dtype=float), alive
+
+
+def _twin_classes(A: Any, alive: Any) -> tuple[Any, list[list[int]], Any]:
+    """Classes of the alive nodes with the same alive neighbours: the class of each node
+    (-1 when not alive), the members of each class, and whether it is of open twins.
+
+    A node cannot have both a closed and an open twin: if v and w are closed twins and u
+    an open twin of v, then w, a neighbour of v, is a neighbour of u, so u is one of w's
+    and so of v's neighbours, which open twins are not."""
+    import numpy as np
+
+    indptr, indices = A.indptr, A.indices
+    neighbours: dict[int, tuple[int, ...]] = {}
+    closed: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for v in np.flatnonzero(alive).tolist():
+        row = indices[indptr[v] : indptr[v + 1]]
+        neighbours[v] = tuple(row[alive[row]].tolist())  # sorted, as CSR indices are
+        closed[tuple(sorted((*neighbours[v], v)))].append(v)
+    cls = np.full(A.shape[0], -1, dtype=np.int64)
+    classes: list[list[int]] = []
+    for members in closed.values():
+        if len(members) > 1:
+            cls[members] = len(classes)
+            classes.append(members)
+    n_closed = len(classes)
+    opened: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for v, row in neighbours.items():
+        if cls[v] < 0:
+            opened[row].append(v)
+    for members in opened.values():
+        cls[members] = len(classes)
+        classes.append(members)
+    is_open = np.array([i >= n_closed and len(m) > 1 for i, m in enumerate(classes)])
+    return cls, classes, is_open
+
+
+def _classes_betweenness(
+    A: Any,
+    cls: Any,
+    classes: list[list[int]],
+    is_open: Any,
+    reach: Any,
+    max_levels: int,
+    cells: int,
+) -> tuple[Any, list[int]]:
+    """Per member of each class: the dependencies of every source node on it, weighted
+    by the nodes source and target stand for (ordered pairs); and a node of each
+    component too deep to measure."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    members = np.array([m[0] for m in classes])
+    size = np.array([len(m) for m in classes], dtype=float)
+    weight = np.array([reach[m].sum() for m in classes])  # nodes a class stands for
+    squares = np.array([(reach[m] ** 2).sum() for m in classes])
+    coo = A.tocoo()
+    a, b = cls[coo.row], cls[coo.col]
+    linked = (a >= 0) & (b >= 0) & (a != b)
+    n = len(classes)
+    Q = sparse.csr_array((np.ones(int(linked.sum())), (a[linked], b[linked])), shape=(n, n))
+    Q.sum_duplicates()
+    Q.data[:] = 1.0
+    # From a source s in a class of open twins, its twins are targets at distance 2, one
+    # path through each neighbour of s (σ = degree), leading nowhere further: each
+    # neighbour's dependency gains reach(twin)/degree per twin. Summed over the sources s
+    # of the class, weighted by reach(s): (weight² − Σ reach²)/degree.
+    degree = (A @ (cls >= 0).astype(float))[members]  # neighbours left after peeling
+    twins = np.where(is_open, (weight**2 - squares) / np.maximum(degree, 1), 0.0)
+    through = Q @ twins
+    deep: list[int] = []
+    count, labels = csgraph.connected_components(Q, directed=False)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(count + 1))
+    for k in range(count):
+        idx = order[bounds[k] : bounds[k + 1]]
+        if len(idx) < 2:
+            continue
+        part = _weighted_brandes(Q[idx][:, idx], size[idx], weight[idx], max_levels, cells)
+        if part is None:
+            deep.append(int(members[idx[0]]))
+        else:
+            through[idx] += part
+    return through, deep
+
+
+def _weighted_brandes(Q: Any, size: Any, weight: Any, max_levels: int, cells: int) -> Any:
+    """Brandes' algorithm on one connected network of classes, a batch of sources at a
+    time: for each class V, the sum over source classes S of weight(S) times the
+    dependency of a source of S on a member of V (None when deeper than ``max_levels``).
+
+    Arrays are (classes × sources), flattened: σ the shortest paths from the source to a
+    member, δ the member's dependency. Paths reach a class through every member of the
+    classes one level up, except the source's own class, whose other members lie off
+    every path (see ``_twin_classes``); each target counts for the nodes it stands for.
+    """
+    import numpy as np
+
+    n = Q.shape[0]
+    width = max(1, min(n, cells // n))
+    out = np.zeros(n)
+    for start in range(0, n, width):
+        sources = np.arange(start, min(n, start + width))
+        b = len(sources)
+        members = np.repeat(size, b)  # row-major (class, source) cells
+        targets = np.repeat(weight, b)
+        unvisited = np.ones(n * b, dtype=bool)
+        sigma = np.zeros(n * b)
+        front = sources * b + np.arange(b)
+        unvisited[front] = False
+        sigma[front] = 1.0
+        passing = np.zeros(n * b)  # the paths each cell of the front passes on
+        passing[front] = 1.0
+        levels = [front]
+        while True:
+            reached = (Q @ passing.reshape(n, b)).ravel()
+            passing[front] = 0.0
+            front = np.flatnonzero((reached > 0) & unvisited)
+            if not len(front):
+                break
+            if len(levels) > max_levels:
+                return None
+            unvisited[front] = False
+            sigma[front] = reached[front]
+            passing[front] = reached[front] * members[front]
+            levels.append(front)
+        delta = np.zeros(n * b)
+        back = np.zeros(n * b)
+        # deepest level first: each level's dependencies flow to the level above it
+        for deeper, level in zip(levels[:1:-1], levels[-2:0:-1], strict=True):
+            back[deeper] = (targets[deeper] + members[deeper] * delta[deeper]) / sigma[deeper]
+            pulled = (Q @ back.reshape(n, b)).ravel()
+            back[deeper] = 0.0
+            delta[level] += sigma[level] * pulled[level]
+        # numpy's own loop: BLAS threads cost more than they save on a busy machine
+        out += np.einsum("ij,j->i", delta.reshape(n, b), weight[sources])
+    return out
+
+
 def _eigenvector(G: nx.Graph, params: MetricsParams, notes: list[str]) -> dict[str, float]:
     """Weighted eigenvector centrality, or {} with a note when it is not defined or found.
 
@@ -866,8 +1184,13 @@ def _eigenvector(G: nx.Graph, params: MetricsParams, notes: list[str]) -> dict[s
         if len(nodes) <= 3:
             values, vectors = np.linalg.eigh(A.toarray())
         else:
+            # a fixed start vector (ARPACK's default is random): the same digits every run
             values, vectors = eigsh(
-                A, k=2, which="LA", maxiter=params.eigenvector_max_iter * len(nodes)
+                A,
+                k=2,
+                which="LA",
+                maxiter=params.eigenvector_max_iter * len(nodes),
+                v0=np.ones(len(nodes)),
             )
     except ArpackNoConvergence:
         notes.append("eigenvector centrality omitted: ARPACK did not converge")
@@ -887,32 +1210,44 @@ def year_snapshots(G: nx.Graph) -> list[dict[str, Any]]:
     """How the network grew: for each year, the network of what existed by then.
 
     A node exists from its ``first_year`` and an edge from its ``first_year``; nodes and
-    edges with no year are in no snapshot.
+    edges with no year are in no snapshot (nor is an edge to a node in none).
     """
-    years = sorted({y for _, y in G.nodes(data="first_year") if y is not None})
+    import numpy as np
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    nodes = list(G)
+    index = {node: i for i, node in enumerate(nodes)}
+    born = np.array([math.inf if y is None else y for _, y in G.nodes(data="first_year")])
+    ends = np.array([(index[a], index[b]) for a, b in G.edges()], dtype=np.int64).reshape(-1, 2)
+    edge_year = np.array([math.inf if y is None else y for *_, y in G.edges(data="first_year")])
+    # an edge is in a snapshot once it and both its ends exist
+    if len(ends):
+        edge_year = np.maximum(edge_year, np.maximum(born[ends[:, 0]], born[ends[:, 1]]))
+    order = np.argsort(edge_year, kind="stable")
+    ends, edge_year = ends[order], edge_year[order]
     out: list[dict[str, Any]] = []
     previous = 0
-    for year in years:
-        nodes = [n for n, y in G.nodes(data="first_year") if y is not None and y <= year]
-        H = nx.Graph()
-        H.add_nodes_from(nodes)
-        H.add_edges_from(
-            (a, b)
-            for a, b, y in G.edges(data="first_year")
-            if y is not None and y <= year and a in H and b in H
+    for year in sorted({y for _, y in G.nodes(data="first_year") if y is not None}):
+        present = born <= year
+        m = int(np.searchsorted(edge_year, year, side="right"))
+        links = sparse.csr_array(
+            (np.ones(m), (ends[:m, 0], ends[:m, 1])), shape=(len(nodes), len(nodes))
         )
-        components = [len(c) for c in nx.connected_components(H)]
+        _, labels = csgraph.connected_components(links, directed=False)
+        sizes = np.bincount(labels[present])
+        count = int(present.sum())
         out.append(
             {
                 "year": year,
-                "nodes": H.number_of_nodes(),
-                "new_nodes": H.number_of_nodes() - previous,
-                "edges": H.number_of_edges(),
-                "components": len(components),
-                "largest_component": max(components, default=0),
+                "nodes": count,
+                "new_nodes": count - previous,
+                "edges": m,
+                "components": int(np.count_nonzero(sizes)),
+                "largest_component": int(sizes.max(initial=0)),
             }
         )
-        previous = H.number_of_nodes()
+        previous = count
     return out
 
 
@@ -1002,11 +1337,41 @@ def load_network(
 
     ``progress(step)`` is called as each step starts (for a long run's status line).
     """
+    return load_networks(store, [name], filters, params, progress=progress)[name]
+
+
+def load_networks(
+    store: Store,
+    names: Iterable[str] | None = None,
+    filters: Filters | None = None,
+    params: MetricsParams | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Network]:
+    """Several networks (all of ``PROJECTIONS`` by default) from one extraction: the
+    store is read once, then each network is projected and measured as ``load_network``
+    does. The networks share one ``Extract``.
+    """
+    names = list(PROJECTIONS if names is None else names)
+    for name in names:
+        _projection(name)
+    say = progress or (lambda step: None)
+    say("reading the partnerships")
+    data = extract(store, filters)
+    return {name: measure_network(data, name, params, progress=say) for name in names}
+
+
+def measure_network(
+    data: Extract,
+    name: str = "bipartite",
+    params: MetricsParams | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Network:
+    """Project extracted data as the network ``name`` and measure it."""
     say = progress or (lambda step: None)
     spec = _projection(name)
     params = params or MetricsParams()
-    say("reading the partnerships")
-    data = extract(store, filters)
     say(f"building the {name} network")
     G = spec.build(data)
     say(f"measuring {G.number_of_nodes():,} nodes and {G.number_of_edges():,} edges")

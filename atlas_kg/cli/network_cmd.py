@@ -43,7 +43,8 @@ def network_options(command: Callable) -> Callable:
         click.option("--from-year", type=int, help="Only partnerships started (else first signed) this year or later."),
         click.option("--to-year", type=int, help="Only partnerships started (else first signed) this year or earlier."),
         click.option("--k", "betweenness_k", type=click.IntRange(min=1), default=BETWEENNESS_K, show_default=True,
-                     help="Betweenness sources sampled in components of over 1,000 nodes (without rustworkx)."),
+                     help="Betweenness sources sampled in components of over 1,000 nodes too deep for the "
+                          "exact algorithm (long chains; only without rustworkx)."),
         click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
                      help="Seed of betweenness sampling and Louvain communities."),
     ]  # fmt: skip
