@@ -294,6 +294,12 @@ def measure(n: int, seed: int) -> dict[str, Any]:
     }
 
 
+def run(records: int, seed: int) -> dict[str, Any]:
+    """The ``resolve`` stage of ``python -m bench``: ``measure`` at the size and seed of the
+    run (the driver binds them by name)."""
+    return measure(records, seed)
+
+
 def format_report(m: dict[str, Any]) -> str:
     lines = [
         f"entity resolution on {m['records']:,} labelled synthetic records (seed {m['seed']})",
