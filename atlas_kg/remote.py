@@ -381,10 +381,19 @@ def query_form(sparql: str) -> str:
     >>> query_form("# loads the address book\nPREFIX a: <http://x/ask#> SELECT * {}")
     'SELECT'
     """
-    for tok in _tokens(sparql):
-        if tok.word() in _FORMS or tok.word() in _UPDATE_WORDS:
-            return tok.word()
-    return ""
+    toks = _tokens(sparql)
+    at = _form_at(toks, (*_FORMS, *_UPDATE_WORDS))
+    return "" if at is None else toks[at].word()
+
+
+def _form_at(toks: list[_Tok], words: Sequence[str]) -> int | None:
+    """The index of the first of ``words`` outside any group: the form of the query."""
+    depth = 0
+    for i, tok in enumerate(toks):
+        depth += (tok.text == "{") - (tok.text == "}")
+        if depth == 0 and tok.word() in words:
+            return i
+    return None
 
 
 def _closing(toks: list[_Tok], open_at: int) -> int:
@@ -462,12 +471,7 @@ def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
     terms = {name: sparql_term(term) for name, term in substitutions.items()}
     names = list(terms)
     toks = _tokens(sparql)
-    depth, form_at = 0, None
-    for i, tok in enumerate(toks):
-        depth += (tok.text == "{") - (tok.text == "}")
-        if depth == 0 and tok.word() in _FORMS:
-            form_at = i
-            break
+    form_at = _form_at(toks, _FORMS)
     if form_at is None:
         raise QueryError(
             "<sparql>", "not a SPARQL query; expected SELECT, CONSTRUCT, DESCRIBE or ASK"
