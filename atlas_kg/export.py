@@ -235,6 +235,21 @@ _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _GEXF_TYPES = {int: "integer", float: "double", bool: "boolean", str: "string"}
 
 
+def _gexf_start_and_values(el: Any, attrs: dict[str, Any], cols: list[tuple[str, str]]) -> None:
+    """A node's or edge's ``start`` and ``attvalues``. The network grows: a node or an edge
+    exists from its first partnership's year on (an open interval; the year slider and the
+    snapshots read it the same way)."""
+    from lxml import etree
+
+    if attrs.get("first_year") is not None:
+        el.set("start", str(attrs["first_year"]))
+    values = etree.SubElement(el, f"{{{_GEXF_NS}}}attvalues")
+    for key, _ in cols:
+        if attrs.get(key) is not None:
+            value = _gexf_value(attrs[key])
+            etree.SubElement(values, f"{{{_GEXF_NS}}}attvalue", {"for": key, "value": value})
+
+
 def _gexf_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -274,14 +289,7 @@ def write_gexf(network: Network, path: Path) -> None:
     nodes = etree.SubElement(graph, q("nodes"), count=str(P.number_of_nodes()))
     for node, attrs in P.nodes(data=True):
         el = etree.SubElement(nodes, q("node"), id=node, label=str(attrs.get("label", node)))
-        if attrs.get("first_year") is not None:
-            el.set("start", str(attrs["first_year"]))
-        values = etree.SubElement(el, q("attvalues"))
-        for key, _ in node_cols:
-            if attrs.get(key) is not None:
-                etree.SubElement(
-                    values, q("attvalue"), {"for": key, "value": _gexf_value(attrs[key])}
-                )
+        _gexf_start_and_values(el, attrs, node_cols)
         r, g, b = _hex(KIND_COLORS.get(attrs.get("kind", ""), KIND_COLORS["unknown"]))
         etree.SubElement(el, q("color"), r=str(r), g=str(g), b=str(b))
         etree.SubElement(el, q("size"), value=str(sizes[node]))
@@ -291,16 +299,7 @@ def write_gexf(network: Network, path: Path) -> None:
     for index, (a, b, attrs) in enumerate(P.edges(data=True)):
         el = etree.SubElement(edges, q("edge"), id=str(index), source=a, target=b,
                               weight=_gexf_value(float(attrs.get("weight", 1))))  # fmt: skip
-        # The network grows: an edge exists from its first partnership's year on (an
-        # open interval, as nodes; the year slider and the snapshots read it the same way).
-        if attrs.get("first_year") is not None:
-            el.set("start", str(attrs["first_year"]))
-        values = etree.SubElement(el, q("attvalues"))
-        for key, _ in edge_cols:
-            if attrs.get(key) is not None:
-                etree.SubElement(
-                    values, q("attvalue"), {"for": key, "value": _gexf_value(attrs[key])}
-                )
+        _gexf_start_and_values(el, attrs, edge_cols)
     with _open(path, "wb") as fh:
         fh.write(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
