@@ -39,7 +39,7 @@ format: $(BIN)/atlas-kg
 ## bench: full-scale benchmarks (not part of `make test`), writes BENCHMARKS.md
 bench: $(BIN)/atlas-kg
 	$(BIN)/python -m bench --sizes 1000,4000,12000 --repeat 3
-	$(BIN)/python -m bench --sizes 50000 --stages parse,ingest,queries --repeat 2 --query-runs 3
+	$(BIN)/python -m bench --sizes 50000 --stages parse,ingest,queries --repeat 2 --query-runs 3 --facts-from 12000
 
 ## gazetteer: rebuild data/gazetteer/ from the npm package @etalab/decoupage-administratif
 gazetteer: $(BIN)/atlas-kg

@@ -104,8 +104,16 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
             stages_out["queries"] = {"status": "error", "detail": "no store (ingest failed)"}
         else:
             try:
+                facts = atlas["truth"]
+                if opts["facts_from"] and opts["facts_from"] != n:
+                    # The same questions at every size: a busiest value drawn from this
+                    # atlas can change with its size (another hub spelling, a busier year).
+                    facts = ensure_atlas(opts["facts_from"], opts["seed"], root=opts["data"])[
+                        "truth"
+                    ]
                 res = bench_queries.run(
                     store, nquads, atlas["truth"],
+                    facts=facts,
                     runs=opts["query_runs"],
                     rdflib_timeout=opts["rdflib_timeout"],
                     rdflib=n <= opts["rdflib_max"],
@@ -200,6 +208,14 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
     default=None,
     help=f"Cache of synthetic atlases [default: {DATA_DIR.relative_to(ROOT)}, "
     "or OUT/data with --quick].",
+)
+@click.option(
+    "--facts-from",
+    type=int,
+    default=None,
+    help="Draw the queries' parameters (busiest hub, country, theme, post, year) from the "
+    "atlas of this size, so that a larger size asks the same questions [default: each "
+    "size's own atlas].",
 )
 @click.option(
     "--query-runs",

@@ -29,7 +29,7 @@ def test_quick_run_measures_every_own_stage_and_writes_the_report(tmp_path: Path
     before = root_report.read_bytes() if root_report.exists() else None
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--stages", "parse,ingest,queries",
-         "--out", str(out)],
+         "--facts-from", "30", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -53,10 +53,16 @@ def test_quick_run_measures_every_own_stage_and_writes_the_report(tmp_path: Path
     queries = stages["queries"]
     measured = [c for c in queries["cases"] if "seconds" in c]
     assert {c["query"] for c in measured} >= {"partnerships", "partners_of", "themes"}
-    hub = next(c for c in measured if c["case"] == "partners_of[hub]")
+    own = results["sizes"]["30"]["stages"]["queries"]["cases"]
+    hub = next(c for c in own if c["case"] == "partners_of[hub]")
     assert hub["rows"] > 0  # the busiest collectivity has partners
     assert "load_seconds" in queries["rdflib"], queries["rdflib"]
     assert all(c["rdflib"]["rows"] is not None for c in measured if c.get("rdflib"))
+
+    # --facts-from 30: the 60-record atlas is asked the 30-record atlas's questions.
+    asked = {c["case"]: c["params"] for c in results["sizes"]["30"]["stages"]["queries"]["cases"]
+             if "params" in c}  # fmt: skip
+    assert {c["case"]: c["params"] for c in measured} == asked
 
     markdown = (out / "BENCHMARKS.md").read_text(encoding="utf-8")
     for heading in ("## Machine", "## Parse", "## Ingest", "## Named queries", "## Scaling"):
@@ -97,3 +103,29 @@ def test_report_renders_a_stage_that_is_not_available(bench) -> None:
     }}}  # fmt: skip
     text = bench.report.markdown(results, plot_link=None)
     assert "**10 records**: not available — bench.bench_remote does not exist yet" in text
+
+
+def _sized(records: int, cases: list[tuple[str, dict, int, float]]) -> dict:
+    machine = {"cpu": "x", "logical_cores": 2, "physical_cores": 2, "ram_gib": 1, "os": "Linux",
+               "python": "3", "packages": {}, "commit": None, "uncommitted_changes": None}  # fmt: skip
+    return {"records": records, "seed": 1, "command": "python -m bench", "machine": machine,
+            "stages": {"queries": {"rdflib": {}, "cases": [
+                {"case": c, "query": c.split("[")[0], "params": p, "rows": r,
+                 "seconds": {"median": t}} for c, p, r, t in cases]}}}  # fmt: skip
+
+
+def test_growth_check_sums_only_the_cases_asked_the_same_question(bench) -> None:
+    small = _sized(
+        12000,
+        [("themes", {}, 48, 0.02), ("co_partners[hub]", {"collectivity": "Paris"}, 3047, 0.5)],
+    )
+    large = _sized(50000, [("themes", {}, 48, 0.09), ("co_partners[hub]", {"collectivity": "Commune de Paris"}, 21951, 8.6)])  # fmt: skip
+    [(name, factor, ok)] = bench.report.linear_check({"sizes": {"12000": small, "50000": large}})
+    assert name.startswith("named queries with the same parameters at both sizes (1 cases")
+    assert "co_partners[hub] 3,047 → 21,951 rows: 500 ms → 8.60 s" in name
+    assert (factor, ok) == ("4.50×", True)
+
+    large = _sized(50000, [("themes", {}, 48, 0.09), ("co_partners[hub]", {"collectivity": "Paris"}, 12000, 8.6)])  # fmt: skip
+    [(name, factor, ok)] = bench.report.linear_check({"sizes": {"12000": small, "50000": large}})
+    assert name.startswith("named queries with the same parameters at both sizes (2 cases, sum")
+    assert (factor, ok) == ("16.71×", False)
