@@ -104,16 +104,14 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
             stages_out["queries"] = {"status": "error", "detail": "no store (ingest failed)"}
         else:
             try:
-                facts = atlas["truth"]
+                asked = atlas
                 if opts["facts_from"] and opts["facts_from"] != n:
                     # The same questions at every size: a busiest value drawn from this
                     # atlas can change with its size (another hub spelling, a busier year).
-                    facts = ensure_atlas(opts["facts_from"], opts["seed"], root=opts["data"])[
-                        "truth"
-                    ]
+                    asked = ensure_atlas(opts["facts_from"], opts["seed"], root=opts["data"])
                 res = bench_queries.run(
                     store, nquads, atlas["truth"],
-                    facts=facts,
+                    facts=asked["truth"],
                     runs=opts["query_runs"],
                     rdflib_timeout=opts["rdflib_timeout"],
                     rdflib=n <= opts["rdflib_max"],
