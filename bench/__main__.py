@@ -110,8 +110,7 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
                     # atlas can change with its size (another hub spelling, a busier year).
                     asked = ensure_atlas(opts["facts_from"], opts["seed"], root=opts["data"])
                 res = bench_queries.run(
-                    store, nquads, atlas["truth"],
-                    facts=asked["truth"],
+                    store, nquads, asked["truth"],
                     runs=opts["query_runs"],
                     rdflib_timeout=opts["rdflib_timeout"],
                     rdflib=n <= opts["rdflib_max"],

@@ -229,15 +229,14 @@ def run(
     nquads: str,
     truth: str,
     *,
-    facts: str | None = None,
     runs: int = 5,
     rdflib_timeout: float = 30.0,
     rdflib_load_timeout: float = 900.0,
     rdflib: bool = True,
 ) -> dict[str, Any]:
     """Every case on Oxigraph, then on rdflib (unless ``rdflib`` is False); the cases'
-    parameters come from ``facts`` (another atlas's ``truth.jsonl``) when it is given."""
-    all_cases = cases(facts or truth)
+    parameters are drawn from ``truth`` (the ``truth.jsonl`` of this atlas or of another)."""
+    all_cases = cases(truth)
     todo = [c for c in all_cases if "params" in c]
     ox = in_child(oxigraph_queries, store_dir, todo, runs)
     by_case = {c["case"]: c for c in ox["cases"]}

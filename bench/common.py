@@ -159,8 +159,10 @@ def load_average() -> list[float]:
         return []
 
 
-REPORT_FILES = ("BENCHMARKS.md", "docs/bench-scaling.png")
-"""Files a benchmark run writes into the repository."""
+REPORT_MARKDOWN = "BENCHMARKS.md"
+REPORT_PLOT = "docs/bench-scaling.png"
+REPORT_FILES = (REPORT_MARKDOWN, REPORT_PLOT)
+"""Files a benchmark run writes into the repository (``report.publish``)."""
 
 
 def machine() -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import bench_ingest, bench_parse, bench_queries
+from .common import REPORT_MARKDOWN, REPORT_PLOT
 
 TARGET_SIZE = 12000
 """The issue's targets are set at 12,000 records (the full Atlas)."""
@@ -670,15 +671,15 @@ def publish(results: dict[str, Any], out: Path, *, root: Path | None) -> list[Pa
     if root is not None:
         link = None
         if plotted:
-            docs = root / "docs" / "bench-scaling.png"
+            docs = root / REPORT_PLOT
             docs.parent.mkdir(parents=True, exist_ok=True)
             docs.write_bytes(png.read_bytes())
             written.append(docs)
-            link = "docs/bench-scaling.png"
-        md = root / "BENCHMARKS.md"
+            link = REPORT_PLOT
+        md = root / REPORT_MARKDOWN
     else:
         link = "scaling.png" if plotted else None
-        md = out / "BENCHMARKS.md"
+        md = out / REPORT_MARKDOWN
     md.write_text(markdown(results, plot_link=link), encoding="utf-8")
     written.append(md)
     return written
