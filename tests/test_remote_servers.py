@@ -50,7 +50,10 @@ def _cases() -> list[Case]:
     for q in list_queries():
         required = tuple(p.name for p in q.params if p.required)
         cases.append(Case(q.name, required))
-        cases += [Case(q.name, (*required, p.name)) for p in q.params if not p.required]
+        optional = [p.name for p in q.params if not p.required]
+        cases += [Case(q.name, (*required, name)) for name in optional]
+        if len(optional) > 1:  # filters together: the plan starts from one, checks the other
+            cases.append(Case(q.name, (*required, *optional[:2])))
     return cases + [Case(c.name) for c in load_checks()]
 
 

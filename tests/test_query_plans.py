@@ -1,0 +1,54 @@
+"""The plans Oxigraph makes for the named queries (``bench.plans``: ``oxigraph query --explain``).
+
+Speed is measured by ``make bench``, not here; these tests pin the property the speed of a
+filtered query rests on, which a planner upgrade or an edited query could silently lose:
+the plan starts from the filters that were given, and every OPTIONAL column is a lookup
+per row (``ForLoopLeftJoin``), not a pass over the whole store joined by hashing.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bench.plans import oxigraph_command, plan
+
+pytestmark = pytest.mark.skipif(
+    oxigraph_command() is None,
+    reason="the `oxigraph` command is absent: pip install oxigraph (test extra)",
+)
+
+PARTNERSHIP_FILTERS = ["country", "theme", "status", "collectivity"]
+SEED_KEYS = {
+    "country": "?_country",
+    "theme": "?_theme",
+    "status": "?_status",
+    "collectivity": "?_collectivity",
+}
+
+
+def _combinations() -> list[tuple[str, ...]]:
+    return [
+        c for n in range(len(PARTNERSHIP_FILTERS) + 1)
+        for c in itertools.combinations(PARTNERSHIP_FILTERS, n)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("given", _combinations(), ids=lambda c: ",".join(c) or "none")
+def test_partnerships_columns_are_lookups_for_every_filter_combination(
+    given: tuple[str, ...],
+) -> None:
+    lines = plan("partnerships", list(given))
+    hashed = [line.strip() for line in lines if "LeftJoin(HashBuild" in line]
+    assert not hashed, "\n".join(lines)
+    # Seven OPTIONAL columns, two of them with a nested OPTIONAL (status and country labels).
+    assert sum("ForLoopLeftJoin" in line for line in lines) == 9
+
+
+@pytest.mark.parametrize("given", [c for c in _combinations() if c], ids=",".join)
+def test_partnerships_start_from_the_first_filter_given(given: tuple[str, ...]) -> None:
+    lines = plan("partnerships", list(given))
+    # Children are listed in the order they run: the first pattern listed is read first.
+    first = next(line for line in lines if line.strip().startswith("QuadPattern"))
+    assert "akg:searchKey" in first and SEED_KEYS[given[0]] in first, "\n".join(lines)
