@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import ctypes
 import json
-import shutil
 import signal
 import socket
 import statistics
@@ -42,6 +41,8 @@ from atlas_kg.record import Record
 from atlas_kg.remote import RemoteStore, open_remote, push
 from atlas_kg.store import EmbeddedStore
 
+from .common import oxigraph_command
+
 
 def _say(text: str) -> None:
     print(f"[remote] {text}", file=sys.stderr, flush=True)
@@ -57,8 +58,7 @@ def _die_with_parent() -> None:
 @contextmanager
 def oxigraph_server(location: Path) -> Iterator[str]:
     """``oxigraph serve`` (PyPI package ``oxigraph``) on a free port; yields its URL."""
-    binary = Path(sys.executable).parent / "oxigraph"
-    command = str(binary) if binary.exists() else shutil.which("oxigraph")
+    command = oxigraph_command()
     if command is None:
         raise RuntimeError("the `oxigraph` server binary is absent: pip install oxigraph")
     with socket.socket() as s:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import subprocess
 import sys
 import threading
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from .common import oxigraph_command
 
 CLIENTS = 8
 WORKERS = 8
@@ -166,8 +167,8 @@ def load(requests: list[tuple[str, str, dict[str, Any]]], *, clients: int = CLIE
 
 
 def _oxigraph_binary() -> str:
-    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    if not Path(found).exists():
+    found = oxigraph_command()
+    if found is None:
         raise RuntimeError("the oxigraph server is not installed (pip install oxigraph)")
     return found
 

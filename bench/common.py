@@ -19,6 +19,7 @@ import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -44,6 +45,13 @@ class ChildTimeout(ChildError):
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         super().__init__(f"exceeded {seconds:g} s")
+
+
+def oxigraph_command() -> str | None:
+    """The ``oxigraph`` command (PyPI package ``oxigraph``): beside this Python, else on the
+    PATH, else ``None``."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    return str(beside) if beside.exists() else shutil.which("oxigraph")
 
 
 # -- fresh-process runs ------------------------------------------------------------------

@@ -13,7 +13,6 @@ does not see substituted values, so it plans as if they were unbound, and so doe
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,8 @@ from pyoxigraph import Store
 
 from atlas_kg import queries
 from atlas_kg.store import PREFIXES
+
+from .common import oxigraph_command
 
 _PLACEHOLDERS = {"integer": "1", "boolean": "true", "iri": "http://example.org/x"}
 _NODE = re.compile(r'Node \{ name: "((?:[^"\\]|\\.)*)"|(\[)|(\])')
@@ -34,12 +35,6 @@ _SHORT = {
     "http://www.w3.org/2004/02/skos/core#": "skos:",
     "http://www.w3.org/2001/XMLSchema#": "xsd:",
 }
-
-
-def oxigraph_command() -> str | None:
-    """The ``oxigraph`` command beside this Python, else on the PATH, else ``None``."""
-    beside = Path(sys.executable).parent / "oxigraph"
-    return str(beside) if beside.exists() else shutil.which("oxigraph")
 
 
 def plan(name: str, params: list[str], directory: Path | None = None) -> list[str]:

@@ -21,7 +21,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -36,6 +35,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from atlas_kg.remote import RemoteConfig, RemoteStore, config_from_url
+from bench.common import oxigraph_command
 
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 VIRTUOSO_USER, VIRTUOSO_PASSWORD = "dba", "dba"
@@ -108,8 +108,7 @@ class OxigraphServer:
 
     @staticmethod
     def binary() -> str | None:
-        beside = Path(sys.executable).parent / "oxigraph"
-        return str(beside) if beside.exists() else shutil.which("oxigraph")
+        return oxigraph_command()
 
     @property
     def url(self) -> str:

@@ -13,7 +13,8 @@ import re
 
 import pytest
 
-from bench.plans import oxigraph_command, plan
+from bench.common import oxigraph_command
+from bench.plans import plan
 
 pytestmark = pytest.mark.skipif(
     oxigraph_command() is None,
