@@ -21,27 +21,19 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from atlas_kg import queries
-from atlas_kg.store import PREFIXES
+from atlas_kg.vocab import PREFIXES
 
 from .common import oxigraph_command
 
 _PLACEHOLDERS = {"integer": "1", "boolean": "true", "iri": "http://example.org/x"}
 _NODE = re.compile(r'Node \{ name: "((?:[^"\\]|\\.)*)"|(\[)|(\])')
-_SHORT = {
-    "https://w3id.org/atlas-kg/def#": "akg:",
-    "http://www.w3.org/2000/01/rdf-schema#": "rdfs:",
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf:",
-    "http://purl.org/dc/terms/": "dcterms:",
-    "http://www.w3.org/2004/02/skos/core#": "skos:",
-    "http://www.w3.org/2001/XMLSchema#": "xsd:",
-}
 
 
 def plan(name: str, params: list[str], directory: Path | None = None) -> list[str]:
     """The plan of named query ``name`` with parameters ``params`` given, one node a line.
 
-    A child is indented two spaces under its parent; IRIs are shortened with the usual
-    prefixes.
+    A child is indented two spaces under its parent; IRIs are shortened with the
+    prefixes of the named queries (``vocab.PREFIXES``).
     """
     command = oxigraph_command()
     if command is None:
@@ -67,8 +59,8 @@ def plan(name: str, params: list[str], directory: Path | None = None) -> list[st
     for m in _NODE.finditer(explanation):
         if m.group(1) is not None:
             label = m.group(1).replace('\\"', '"').replace("\\\\", "\\")
-            for iri, prefix in _SHORT.items():
-                label = re.sub(f"<{re.escape(iri)}([^>]*)>", prefix + r"\1", label)
+            for prefix, iri in PREFIXES.items():
+                label = re.sub(f"<{re.escape(iri)}([^>]*)>", prefix + r":\1", label)
             lines.append("  " * depth + label)
         elif m.group(2):
             depth += 1

@@ -106,10 +106,6 @@ class OxigraphServer:
         self.process: subprocess.Popen | None = None
         self.log = location.parent / f"{location.name}.log"
 
-    @staticmethod
-    def binary() -> str | None:
-        return oxigraph_command()
-
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -121,7 +117,7 @@ class OxigraphServer:
         return RemoteStore(replace(self.config(), **changes))
 
     def start(self) -> OxigraphServer:
-        binary = self.binary()
+        binary = oxigraph_command()
         if binary is None:
             pytest.skip("the `oxigraph` server binary is absent: pip install oxigraph (test extra)")
         for attempt in range(3):
