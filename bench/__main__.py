@@ -12,7 +12,17 @@ from typing import Any
 import click
 
 from . import bench_ingest, bench_parse, bench_queries, extras, report
-from .common import DATA_DIR, RESULTS_DIR, ROOT, ChildError, ensure_atlas, load_average, machine
+from .common import (
+    DATA_DIR,
+    RESULTS_DIR,
+    ROOT,
+    ChildError,
+    ensure_atlas,
+    fresh_dir,
+    in_child,
+    load_average,
+    machine,
+)
 
 OWN_STAGES = ("parse", "ingest", "queries")
 STAGES = (*OWN_STAGES, *extras.STAGES)
@@ -124,6 +134,8 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
                 if worst:
                     _say(n, f"queries: {len(res['cases'])} cases, slowest {worst['case']} "
                             f"{worst['seconds']['median'] * 1000:.1f} ms")  # fmt: skip
+                if asked is not atlas:
+                    res["growth"] = _growth(n, store, asked, opts)
             except ChildError as exc:
                 stages_out["queries"] = {"status": "error", "detail": str(exc)}
                 _say(n, f"queries: error\n{exc}")
@@ -161,6 +173,27 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
     entry["machine"]["load_average_end"] = load_average()
     entry["wall_seconds"] = time.perf_counter() - started
     return entry
+
+
+def _growth(n: int, store: str, asked: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
+    """The same cases on the ``--facts-from`` atlas's store and on this one, interleaved in
+    one process: the growth check compares them in the same minutes on the same host."""
+    ref = opts["facts_from"]
+    work = Path(opts["data"]) / f"{ref}-{opts['seed']}" / "work"
+    ref_store = fresh_dir(work / f"growth-store-for-{n}")
+    try:
+        in_child(bench_ingest.ingest_pages, asked["pages"], str(ref_store))
+        res = bench_queries.growth(
+            str(ref_store), ref, store, asked["truth"], runs=opts["query_runs"]
+        )
+    finally:
+        if not opts["keep"]:
+            shutil.rmtree(ref_store, ignore_errors=True)
+    small = sum(c["reference_seconds"]["median"] for c in res["cases"])
+    large = sum(c["seconds"]["median"] for c in res["cases"])
+    _say(n, f"queries, interleaved with {ref:,} records: sum of medians "
+            f"{small:.2f} s → {large:.2f} s ({large / small:.2f}×)")  # fmt: skip
+    return res
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -211,8 +244,9 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
     type=int,
     default=None,
     help="Draw the queries' parameters (busiest hub, country, theme, post, year) from the "
-    "atlas of this size, so that a larger size asks the same questions [default: each "
-    "size's own atlas].",
+    "atlas of this size, so that a larger size asks the same questions, and also run them "
+    "on that atlas's store, interleaved in one process, for the growth check [default: "
+    "each size's own atlas].",
 )
 @click.option(
     "--query-runs",

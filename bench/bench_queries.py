@@ -142,6 +142,62 @@ def oxigraph_queries(store_dir: str, todo: list[dict], runs: int) -> dict[str, A
     return {"open_seconds": opened, "cases": out}
 
 
+def interleaved_queries(
+    reference_dir: str, store_dir: str, todo: list[dict], runs: int
+) -> dict[str, Any]:
+    """Child: each case on both stores, alternately, in one process (growth).
+
+    The two sizes measured in separate runs, tens of minutes apart, compare the host as
+    much as the queries: this machine's speed drifts by 20-60 % between runs. Here each
+    case runs once on each store to warm up, then ``runs`` rounds of one run on each, the
+    order swapped every round, so a drift weighs on both sizes alike."""
+    from atlas_kg.queries import run_query
+    from atlas_kg.store import EmbeddedStore
+
+    stores = {
+        "reference": EmbeddedStore(reference_dir, read_only=True),
+        "store": EmbeddedStore(store_dir, read_only=True),
+    }
+    out = []
+    for case in todo:
+        rows = {k: len(run_query(s, case["query"], case["params"])) for k, s in stores.items()}
+        samples: dict[str, list[float]] = {k: [] for k in stores}
+        for i in range(runs):
+            for key in ("reference", "store") if i % 2 == 0 else ("store", "reference"):
+                t0 = time.perf_counter()
+                run_query(stores[key], case["query"], case["params"])
+                samples[key].append(time.perf_counter() - t0)
+        out.append({"case": case["case"], "rows": rows, "samples": samples})
+    for store in stores.values():
+        store.close()
+    return {"cases": out}
+
+
+def growth(
+    reference_dir: str, records: int, store_dir: str, truth: str, *, runs: int = 5
+) -> dict[str, Any]:
+    """Every case with parameters drawn from ``truth`` on the reference store (``records``
+    records) and on ``store_dir``, interleaved in one process; medians per store."""
+    todo = [c for c in cases(truth) if "params" in c]
+    res = in_child(interleaved_queries, reference_dir, store_dir, todo, runs)
+    params = {c["case"]: c["params"] for c in todo}
+    return {
+        "reference_records": records,
+        "runs": runs,
+        "peak_rss_mb": res["peak_rss_mb"],
+        "cases": [
+            {
+                "case": c["case"],
+                "params": params[c["case"]],
+                "rows": c["rows"],
+                "reference_seconds": summary(c["samples"]["reference"]),
+                "seconds": summary(c["samples"]["store"]),
+            }
+            for c in res["cases"]
+        ],
+    }
+
+
 # -- rdflib ----------------------------------------------------------------------------
 
 

@@ -63,11 +63,25 @@ def test_quick_run_measures_every_own_stage_and_writes_the_report(tmp_path: Path
     asked = {c["case"]: c["params"] for c in results["sizes"]["30"]["stages"]["queries"]["cases"]
              if "params" in c}  # fmt: skip
     assert {c["case"]: c["params"] for c in measured} == asked
+    # ... and also run on the 30-record store, interleaved in one process, for the growth
+    # check: the same cases, both sizes' rows and times.
+    growth = queries["growth"]
+    assert growth["reference_records"] == 30
+    assert {c["case"]: c["params"] for c in growth["cases"]} == asked
+    rows_30 = {c["case"]: c["rows"] for c in own if "rows" in c}
+    rows_60 = {c["case"]: c["rows"] for c in measured}
+    assert {c["case"]: c["rows"] for c in growth["cases"]} == {
+        case: {"reference": rows_30[case], "store": rows_60[case]} for case in asked
+    }
+    assert all(len(c["seconds"]["samples"]) == len(c["reference_seconds"]["samples"]) == 2
+               for c in growth["cases"])  # fmt: skip
+    assert "growth" not in results["sizes"]["30"]["stages"]["queries"]
 
     markdown = (out / "BENCHMARKS.md").read_text(encoding="utf-8")
     for heading in ("## Machine", "## Parse", "## Ingest", "## Named queries", "## Scaling"):
         assert heading in markdown
     assert "`partners_of[hub]`" in markdown
+    assert "### Growth: the same cases at 30 and 60 records, interleaved" in markdown
     assert (out / "scaling.png").read_bytes().startswith(b"\x89PNG")
     # --quick writes only under --out: the repository's report is left alone.
     assert (root_report.read_bytes() if root_report.exists() else None) == before
@@ -129,3 +143,23 @@ def test_growth_check_sums_only_the_cases_asked_the_same_question(bench) -> None
     [(name, factor, ok)] = bench.report.linear_check({"sizes": {"12000": small, "50000": large}})
     assert name.startswith("named queries with the same parameters at both sizes (2 cases, sum")
     assert (factor, ok) == ("16.71×", False)
+
+
+def test_growth_check_prefers_the_interleaved_measure(bench) -> None:
+    small = _sized(12000, [("themes", {}, 48, 0.02)])
+    large = _sized(50000, [("themes", {}, 48, 0.50)])  # a slower host: 25×
+    large["stages"]["queries"]["growth"] = {"reference_records": 12000, "runs": 3, "cases": [
+        {"case": "themes", "params": {}, "rows": {"reference": 48, "store": 48},
+         "reference_seconds": {"median": 0.03}, "seconds": {"median": 0.09}},
+        {"case": "records", "params": {}, "rows": {"reference": 12000, "store": 50000},
+         "reference_seconds": {"median": 0.20}, "seconds": {"median": 1.00}},
+    ]}  # fmt: skip
+    [(name, factor, ok)] = bench.report.linear_check({"sizes": {"12000": small, "50000": large}})
+    assert name.startswith("named queries, 2 cases with the same parameters run on both stores")
+    assert (factor, ok) == ("4.74×", True)  # (0.09 + 1.00) / (0.03 + 0.20)
+
+    # Interleaved against another reference size: not the 12,000-record check.
+    large["stages"]["queries"]["growth"]["reference_records"] = 4000
+    [(name, factor, ok)] = bench.report.linear_check({"sizes": {"12000": small, "50000": large}})
+    assert name.startswith("named queries with the same parameters at both sizes")
+    assert (factor, ok) == ("25.00×", False)
