@@ -3,7 +3,7 @@
 Patterns (relative to the base, default ``https://w3id.org/atlas-kg/id/``)::
 
     partnership/<atlas_id>            partnership/h-<12 hex>   (no Atlas id: content hash)
-    graph/partnership/<id>            graph/vocabulary
+    graph/partnership/<id>            graph/vocabulary   graph/entities   graph/resolution
     collectivity/<alpha2>/<slug>      (French ones: collectivity/fr/<slug>; unknown: zz)
     organization/<slug>               (a named party that is none of the record's partners)
     post/<slug>   funder/<slug>   country/<alpha2>   person/<slug>   role/<slug>
@@ -86,6 +86,11 @@ def graph_iri(pid: str, *, base: str = DEFAULT_BASE) -> str:
 def vocabulary_graph_iri(*, base: str = DEFAULT_BASE) -> str:
     """The shared named graph: ontology, theme scheme, SDGs, countries."""
     return f"{base}graph/vocabulary"
+
+
+def entity_graph_iri(*, base: str = DEFAULT_BASE) -> str:
+    """The derived named graph describing each shared entity once (``rdf.refresh_entities``)."""
+    return f"{base}graph/entities"
 
 
 def collectivity_iri(name: str, alpha2: str | None, *, base: str = DEFAULT_BASE) -> str:

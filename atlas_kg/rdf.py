@@ -40,11 +40,14 @@ from .vocab import EU_COUNTRY_NS, SDG_NS, ox
 __all__ = [
     "DEFAULT_BASE",
     "NamedGraph",
+    "SHARED_CLASSES",
     "collectivity_kind",
+    "entity_quads",
     "partnership_id",
     "record_graph",
     "record_graph_iri",
     "record_to_quads",
+    "refresh_entities",
     "stamp",
     "vocabulary_graph",
     "vocabulary_quads",
@@ -772,6 +775,72 @@ def vocabulary_quads(*, base: str = DEFAULT_BASE) -> list[Quad]:
             keys.add((NamedNode(iris.country_iri(country.alpha2, base=base)), search_key(spelling)))
     quads.extend(Quad(s, AKG.searchKey, _str(k), g) for s, k in sorted(keys, key=str))
     return quads
+
+
+SHARED_CLASSES = (
+    AKG.FrenchCollectivity,
+    AKG.ForeignCollectivity,
+    ox.ORG.Organization,
+    AKG.DiplomaticPost,
+    AKG.Funder,
+    ox.FOAF.Person,
+    ox.ORG.Membership,
+    ox.ORG.Role,
+)
+"""Classes of the shared entities: each record graph naming one describes it again."""
+
+_ENTITY_TRIPLES = f"""SELECT DISTINCT ?s ?p ?o WHERE {{
+  {{ SELECT DISTINCT ?g ?s WHERE {{
+    GRAPH ?g {{ ?s <{TYPE.value}> ?class }}
+    VALUES ?class {{ {" ".join(str(c) for c in SHARED_CLASSES)} }} }} }}
+  GRAPH ?g {{ ?g <{TYPE.value}> <{AKG.RecordGraph.value}> . ?s ?p ?o }}
+}}"""
+
+
+def entity_quads(store: object, *, base: str = DEFAULT_BASE) -> list[Quad]:
+    """The quads of ``graph/entities``: every triple a record graph states about a shared
+    entity (``SHARED_CLASSES``), once, in a stable order."""
+    g = NamedNode(iris.entity_graph_iri(base=base))
+    rows = store.query(_ENTITY_TRIPLES)  # type: ignore[attr-defined]
+    quads = [Quad(r[0], r[1], r[2], g) for r in rows]
+    quads.sort(key=str)  # the digest must not depend on the store's order
+    return quads
+
+
+def refresh_entities(
+    store: object,
+    *,
+    base: str = DEFAULT_BASE,
+    now: datetime | None = None,
+    changed: bool = True,
+) -> bool:
+    """Recompute ``graph/entities`` from the record graphs; True when it was rewritten.
+
+    Queries about posts, people and other shared entities read their single description
+    there instead of the copies of every record graph (a post is named by hundreds of
+    records). The graph is derived: it is replaced only when its content changed, and not
+    recomputed at all when ``changed`` is False (no record graph was written or removed)
+    and it exists.
+    """
+    iri = iris.entity_graph_iri(base=base)
+    current = store.content_hashes([iri]).get(iri)  # type: ignore[attr-defined]
+    if not changed and current is not None:
+        return False
+    quads = entity_quads(store, base=base)
+    if not quads:
+        return bool(store.drop_record(iri))  # type: ignore[attr-defined]
+    digest = _digest(quads)
+    if current == digest:
+        return False
+    g = NamedNode(iri)
+    when = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()
+    quads += [
+        Quad(g, TYPE, AKG.EntityGraph, g),
+        Quad(g, AKG.contentHash, _str(digest), g),
+        Quad(g, ox.PROV.generatedAtTime, Literal(when, datatype=XSD.dateTime), g),
+    ]
+    store.replace_records([NamedGraph(iri, quads, digest, "entities")], bulk=True)  # type: ignore[attr-defined]
+    return True
 
 
 def vocabulary_graph(*, base: str = DEFAULT_BASE) -> NamedGraph:

@@ -79,6 +79,7 @@ class AKG(DefinedNamespace):
     SustainableDevelopmentGoal: URIRef
     Volunteer: URIRef
     RecordGraph: URIRef
+    EntityGraph: URIRef
     PartnershipStatus: URIRef
     CollectivityKind: URIRef
 

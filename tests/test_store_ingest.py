@@ -147,12 +147,95 @@ def test_dropping_a_record_keeps_the_facts_of_others(tmp_path: Path) -> None:
     isere = NamedNode(ID + "collectivity/fr/departement-de-l-isere")
     assert drop(store, "1") == ID + "graph/partnership/1"
     left = [q for q in store.quads() if q.subject == isere]
-    assert {q.graph_name.value for q in left} == {ID + "graph/partnership/2"}
+    assert {q.graph_name.value for q in left} == {ID + "graph/partnership/2", ENTITIES}
     assert any(q.predicate.value.endswith("#label") for q in left)
     with pytest.raises(AtlasError, match="no record '1'"):
         drop(store, "1")
     drop(store, ID + "graph/partnership/2")
     assert store.stats().records == 0
+
+
+ENTITIES = ID + "graph/entities"
+
+
+def _entity_triples(store: EmbeddedStore) -> set[tuple[str, str, str]]:
+    """What the record graphs say about shared entities, as a set (copies merged)."""
+    from atlas_kg.rdf import SHARED_CLASSES
+
+    quads = store.quads()
+    records = {q.graph_name for q in quads if q.object.value == ID_RECORD_GRAPH}
+    shared = {(q.graph_name, q.subject) for q in quads if q.graph_name in records
+              and q.predicate.value == RDF_TYPE and q.object in SHARED_CLASSES}  # fmt: skip
+    return {(q.subject.value, q.predicate.value, str(q.object))
+            for q in quads if (q.graph_name, q.subject) in shared}  # fmt: skip
+
+
+def _entity_graph(store: EmbeddedStore) -> tuple[set[tuple[str, str, str]], list]:
+    """graph/entities: the triples about entities, and the graph's own description."""
+    quads = store.quads(ENTITIES)
+    own = [q for q in quads if q.subject.value == ENTITIES]
+    return {(q.subject.value, q.predicate.value, str(q.object))
+            for q in quads if q.subject.value != ENTITIES}, own  # fmt: skip
+
+
+ID_RECORD_GRAPH = "https://w3id.org/atlas-kg/def#RecordGraph"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def test_the_entity_graph_describes_each_shared_entity_once(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "kg")
+    ingest_records(store, [full_record(atlas_id=1), full_record(atlas_id=2)])
+    triples, own = _entity_graph(store)
+    assert triples == _entity_triples(store)
+    isere = ID + "collectivity/fr/departement-de-l-isere"
+    post = ID + "post/ambassade-de-france-a-dakar"
+    # Each record graph describes them; the entity graph once (a set).
+    assert sum(q.subject.value == post for q in store.quads(ID + "graph/partnership/1")) == sum(
+        t[0] == post for t in triples
+    )
+    assert {t[0] for t in triples} >= {isere, post, ID + "funder/agence-de-l-eau"}
+    assert not any(t[0].startswith(ID + "partnership/") for t in triples)  # records' own rows
+    kinds = {q.predicate.value.rsplit("#", 1)[-1]: q.object for q in own}
+    assert kinds["type"].value.endswith("#EntityGraph")
+    assert len(kinds["contentHash"].value) == 64 and "generatedAtTime" in kinds
+
+    # Its own description conforms to the ontology's shape for it.
+    from graph_helpers import shacl_conforms
+
+    conforms, text = shacl_conforms(own)
+    assert conforms, text
+
+
+def test_the_entity_graph_follows_replaced_and_dropped_records(tmp_path: Path) -> None:
+    from atlas_kg.record import Contact, DiplomaticPost
+
+    store = open_store(tmp_path / "kg")
+    mail = "mailto:julie.camy@diplomatie.gouv.fr"
+    ingest_records(store, [full_record(atlas_id=1), full_record(atlas_id=2)])
+    before = _quads(store)
+    # Nothing new: the entity graph is left exactly as it was (time written included).
+    assert ingest_records(store, [full_record(atlas_id=1)]).written == []
+    assert _quads(store) == before
+
+    # Record 2 now names another person: both people are in the entity graph.
+    other = [DiplomaticPost("Ambassade de France à Dakar",
+                            [Contact("Chargée de mission", "Awa SALL", "awa.sall@diplomatie.gouv.fr")])]  # fmt: skip
+    ingest_records(store, [full_record(atlas_id=2, diplomatic_posts=other)])
+    triples, _ = _entity_graph(store)
+    assert triples == _entity_triples(store)
+    names = {t[2] for t in triples if t[1].endswith("/name") and t[0].startswith(ID + "person/")}
+    assert names == {'"Julie CAMY"', '"Awa SALL"', '"Awa Diop"'}
+    assert any(t[2] == f"<{mail}>" for t in triples)
+
+    # Dropping record 1, the only one naming Julie CAMY, removes her from it too.
+    drop(store, "1")
+    triples, _ = _entity_graph(store)
+    assert triples == _entity_triples(store)
+    assert not any(t[2] == f"<{mail}>" for t in triples)
+    names = {t[2] for t in triples if t[1].endswith("/name") and t[0].startswith(ID + "person/")}
+    assert names == {'"Awa SALL"', '"Awa Diop"'}
+    drop(store, "2")
+    assert ENTITIES not in store.graph_iris()  # nothing shared is left to describe
 
 
 def test_vocabulary_graph_is_loaded_once(tmp_path: Path) -> None:
@@ -201,7 +284,7 @@ def test_stats_count_records_and_entities(tmp_path: Path) -> None:
     store = open_store(tmp_path / "kg")
     ingest_records(store, [full_record(atlas_id=1), full_record(atlas_id=2)])
     stats = store.stats()
-    assert stats.records == 2 and stats.graphs == 3
+    assert stats.records == 2 and stats.graphs == 4  # and the vocabulary, the entities
     assert stats.quads == store.quad_count()
     assert stats.entities["akg:Partnership"] == 2
     assert stats.entities["akg:FrenchCollectivity"] == 1  # shared by both, counted once
