@@ -238,6 +238,33 @@ def test_the_entity_graph_follows_replaced_and_dropped_records(tmp_path: Path) -
     assert ENTITIES not in store.graph_iris()  # nothing shared is left to describe
 
 
+def test_the_entity_graph_of_a_synthetic_atlas_and_of_a_record_given_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atlas_kg import ingest as ingest_module
+    from atlas_kg import synth
+    from atlas_kg.record import Contact, DiplomaticPost
+
+    store = open_store(tmp_path / "kg")
+    ingest_records(store, list(synth.generate(120, 3)))
+    triples, _ = _entity_graph(store)
+    assert triples == _entity_triples(store)
+    assert len(triples) > 1000
+
+    # One chunk per record: record 9 given twice in one run, the later version naming
+    # another person. What the first version alone said is not in graph/entities.
+    monkeypatch.setattr(ingest_module, "CHUNK_RECORDS", 1)
+    other = [DiplomaticPost("Ambassade de France à Dakar",
+                            [Contact("Chargée de mission", "Awa SALL", "awa.sall@diplomatie.gouv.fr")])]  # fmt: skip
+    fresh = open_store(tmp_path / "kg2")
+    ingest_records(
+        fresh, [full_record(atlas_id=9), full_record(atlas_id=9, diplomatic_posts=other)]
+    )
+    triples, _ = _entity_graph(fresh)
+    assert triples == _entity_triples(fresh)
+    assert not any("julie.camy" in t[2] for t in triples)
+
+
 def test_vocabulary_graph_is_loaded_once(tmp_path: Path) -> None:
     store = open_store(tmp_path / "kg")
     ingest_records(store, [full_record()])
