@@ -186,6 +186,9 @@ def _growth(n: int, store: str, asked: dict[str, Any], opts: dict[str, Any]) -> 
         res = bench_queries.growth(
             str(ref_store), ref, store, asked["truth"], runs=opts["query_runs"]
         )
+    except ChildError as exc:  # the queries at this size stand; only the growth is lost
+        _say(n, f"queries, interleaved with {ref:,} records: error\n{exc}")
+        return {"status": "error", "detail": str(exc), "reference_records": ref, "cases": []}
     finally:
         if not opts["keep"]:
             shutil.rmtree(ref_store, ignore_errors=True)

@@ -48,3 +48,15 @@ def test_partnerships_start_from_the_first_filter_given(given: tuple[str, ...]) 
     # Children are listed in the order they run: the first pattern listed is read first.
     first = next(line for line in lines if line.strip().startswith("QuadPattern"))
     assert re.search(rf"akg:searchKey \?_{given[0]}\b", first), "\n".join(lines)
+
+
+@pytest.mark.parametrize("given", [(), ("post",)], ids=["all posts", "one post"])
+def test_post_contacts_reads_the_entity_graph_not_the_record_graphs(given: tuple) -> None:
+    lines = plan("post_contacts", list(given))
+    patterns = [line.strip() for line in lines if line.strip().startswith(("QuadPattern", "Path"))]
+    # Posts and people in graph/entities (found by its type, the graph variable ?e); in the
+    # union only the post's search key and its country's label, never a record graph's copy.
+    union = [p for p in patterns if not p.endswith(" ?e)")]
+    assert union == [p for p in union if re.search(r"akg:searchKey|rdfs:label \?country_label", p)]
+    assert len(patterns) - len(union) >= 8, "\n".join(lines)
+    assert not any("?g" in p for p in patterns), "\n".join(lines)
