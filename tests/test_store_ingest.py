@@ -18,6 +18,9 @@ from atlas_kg.record import Record, Source
 from atlas_kg.store import EmbeddedStore, Store, open_store
 
 ID = "https://w3id.org/atlas-kg/id/"
+ENTITIES = ID + "graph/entities"
+ID_RECORD_GRAPH = "https://w3id.org/atlas-kg/def#RecordGraph"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def _quads(store: EmbeddedStore) -> set[str]:
@@ -155,9 +158,6 @@ def test_dropping_a_record_keeps_the_facts_of_others(tmp_path: Path) -> None:
     assert store.stats().records == 0
 
 
-ENTITIES = ID + "graph/entities"
-
-
 def _entity_triples(store: EmbeddedStore) -> set[tuple[str, str, str]]:
     """What the record graphs say about shared entities, as a set (copies merged)."""
     from atlas_kg.rdf import SHARED_CLASSES
@@ -176,10 +176,6 @@ def _entity_graph(store: EmbeddedStore) -> tuple[set[tuple[str, str, str]], list
     own = [q for q in quads if q.subject.value == ENTITIES]
     return {(q.subject.value, q.predicate.value, str(q.object))
             for q in quads if q.subject.value != ENTITIES}, own  # fmt: skip
-
-
-ID_RECORD_GRAPH = "https://w3id.org/atlas-kg/def#RecordGraph"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def test_the_entity_graph_describes_each_shared_entity_once(tmp_path: Path) -> None:
