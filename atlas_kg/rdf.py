@@ -48,6 +48,7 @@ __all__ = [
     "record_graph_iri",
     "record_to_quads",
     "refresh_entities",
+    "replace_derived_graph",
     "stamp",
     "vocabulary_graph",
     "vocabulary_quads",
@@ -823,23 +824,40 @@ def refresh_entities(
     and it exists.
     """
     iri = iris.entity_graph_iri(base=base)
-    current = store.content_hashes([iri]).get(iri)  # type: ignore[attr-defined]
-    if not changed and current is not None:
+    if not changed and store.content_hashes([iri]):  # type: ignore[attr-defined]
         return False
     quads = entity_quads(store, base=base)
+    if quads:
+        g = NamedNode(iri)
+        quads.append(Quad(g, TYPE, AKG.EntityGraph, g))
+    return replace_derived_graph(store, iri, quads, source="entities", now=now, bulk=True)
+
+
+def replace_derived_graph(
+    store: object,
+    iri: str,
+    quads: list[Quad],
+    *,
+    source: str,
+    now: datetime | None = None,
+    bulk: bool = False,
+) -> bool:
+    """Write a graph derived from the whole store (``graph/entities``, ``graph/resolution``):
+    removed when ``quads`` is empty, else rewritten only when its content changed, with its
+    ``akg:contentHash`` and the time written. True when the store changed."""
     if not quads:
         return bool(store.drop_record(iri))  # type: ignore[attr-defined]
     digest = _digest(quads)
-    if current == digest:
+    if store.content_hashes([iri]).get(iri) == digest:  # type: ignore[attr-defined]
         return False
     g = NamedNode(iri)
     when = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()
-    quads += [
-        Quad(g, TYPE, AKG.EntityGraph, g),
+    stamped = [
+        *quads,
         Quad(g, AKG.contentHash, _str(digest), g),
         Quad(g, ox.PROV.generatedAtTime, Literal(when, datatype=XSD.dateTime), g),
     ]
-    store.replace_records([NamedGraph(iri, quads, digest, "entities")], bulk=True)  # type: ignore[attr-defined]
+    store.replace_records([NamedGraph(iri, stamped, digest, source)], bulk=bulk)  # type: ignore[attr-defined]
     return True
 
 

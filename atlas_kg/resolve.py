@@ -49,7 +49,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache, lru_cache
 
 from . import countries, gazetteer
@@ -1094,30 +1094,15 @@ def refresh_resolution(
     ``graph/resolution`` is replaced only when its content changed (so a second ingest of
     the same pages changes nothing), and removed when there is nothing to merge.
     """
-    from pyoxigraph import Literal, NamedNode, Quad
-
-    from .rdf import NamedGraph, _digest
-    from .vocab import ox
+    from .rdf import replace_derived_graph
 
     names = foreign_names(store)
     merges = cluster_foreign(names)
     summary = ResolutionSummary(
         len({n.node for n in names}), len(merges), dict(Counter(m.rule for m in merges))
     )
-    iri = resolution_graph_iri(base=base)
     quads = resolution_quads(merges, base=base)
-    if not quads:
-        summary.written = store.drop_record(iri)  # type: ignore[attr-defined]
-        return summary
-    digest = _digest(quads)
-    if store.content_hashes([iri]).get(iri) == digest:  # type: ignore[attr-defined]
-        return summary
-    g = NamedNode(iri)
-    when = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0).isoformat()
-    quads += [
-        Quad(g, ox.AKG.contentHash, Literal(digest), g),
-        Quad(g, ox.PROV.generatedAtTime, Literal(when, datatype=ox.XSD.dateTime), g),
-    ]
-    store.replace_records([NamedGraph(iri, quads, digest, "resolution")])  # type: ignore[attr-defined]
-    summary.written = True
+    summary.written = replace_derived_graph(
+        store, resolution_graph_iri(base=base), quads, source="resolution", now=now
+    )
     return summary

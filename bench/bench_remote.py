@@ -41,7 +41,7 @@ from atlas_kg.record import Record
 from atlas_kg.remote import RemoteStore, open_remote, push
 from atlas_kg.store import EmbeddedStore
 
-from .common import oxigraph_command
+from .common import require_oxigraph_command
 
 
 def _say(text: str) -> None:
@@ -58,9 +58,7 @@ def _die_with_parent() -> None:
 @contextmanager
 def oxigraph_server(location: Path) -> Iterator[str]:
     """``oxigraph serve`` (PyPI package ``oxigraph``) on a free port; yields its URL."""
-    command = oxigraph_command()
-    if command is None:
-        raise RuntimeError("the `oxigraph` server binary is absent: pip install oxigraph")
+    command = require_oxigraph_command()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

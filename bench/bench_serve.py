@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from .common import oxigraph_command
+from .common import require_oxigraph_command
 
 CLIENTS = 8
 WORKERS = 8
@@ -166,13 +166,6 @@ def load(requests: list[tuple[str, str, dict[str, Any]]], *, clients: int = CLIE
     }
 
 
-def _oxigraph_binary() -> str:
-    found = oxigraph_command()
-    if found is None:
-        raise RuntimeError("the oxigraph server is not installed (pip install oxigraph)")
-    return found
-
-
 class OxigraphServer:
     """``oxigraph serve-read-only`` on a free loopback port (a context manager)."""
 
@@ -181,7 +174,7 @@ class OxigraphServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        self.cmd = [_oxigraph_binary(), "serve-read-only", "--location", store_path,
+        self.cmd = [require_oxigraph_command(), "serve-read-only", "--location", store_path,
                     "--bind", f"127.0.0.1:{self.port}", "--union-default-graph"]  # fmt: skip
 
     def __enter__(self) -> OxigraphServer:

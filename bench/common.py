@@ -54,6 +54,14 @@ def oxigraph_command() -> str | None:
     return str(beside) if beside.exists() else shutil.which("oxigraph")
 
 
+def require_oxigraph_command() -> str:
+    """``oxigraph_command()``, or ``RuntimeError`` saying how to install it."""
+    command = oxigraph_command()
+    if command is None:
+        raise RuntimeError("the `oxigraph` command is absent: pip install oxigraph (test extra)")
+    return command
+
+
 # -- fresh-process runs ------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from pyoxigraph import Store
 from atlas_kg import queries
 from atlas_kg.vocab import PREFIXES
 
-from .common import oxigraph_command
+from .common import require_oxigraph_command
 
 _PLACEHOLDERS = {"integer": "1", "boolean": "true", "iri": "http://example.org/x"}
 _NODE = re.compile(r'Node \{ name: "((?:[^"\\]|\\.)*)"|(\[)|(\])')
@@ -35,9 +35,7 @@ def plan(name: str, params: list[str], directory: Path | None = None) -> list[st
     A child is indented two spaces under its parent; IRIs are shortened with the
     prefixes of the named queries (``vocab.PREFIXES``).
     """
-    command = oxigraph_command()
-    if command is None:
-        raise RuntimeError("the `oxigraph` command is absent: pip install oxigraph")
+    command = require_oxigraph_command()
     query = queries.load_query(name, directory)
     # Placeholder values: the plan is the same for any (the planner does not see them).
     given = {p: _PLACEHOLDERS.get(getattr(query.param(p), "type", ""), "x") for p in params}
