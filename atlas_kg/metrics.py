@@ -53,6 +53,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import networkx as nx
@@ -267,12 +268,14 @@ class Extract:
                 row = rows.setdefault(
                     c,
                     {"iri": c, "label": entity.label, "alpha2": entity.alpha2,
-                     "alpha3": entity.alpha3, "partnerships": 0, "funding": 0.0,
+                     "alpha3": entity.alpha3, "partnerships": 0, "funding": [],
                      "partnership_iris": []},
                 )  # fmt: skip
                 row["partnerships"] += 1
-                row["funding"] += p.funding
+                row["funding"].append(p.funding)
                 row["partnership_iris"].append(p.iri)
+        for row in rows.values():
+            row["funding"] = math.fsum(row["funding"])  # the same whatever the order
         return sorted(rows.values(), key=lambda r: (-r["partnerships"], r["label"]))
 
 
@@ -416,20 +419,28 @@ def extract(store: Store, filters: Filters | None = None) -> Extract:
         if p is not None:
             getattr(p, fields[row["role"].value]).append(canonical(row["e"].value))
     seen_rows: set[str] = set()
+    # Euros are summed exactly: float sums depend on the order a server returns rows in.
+    euros: dict[str, Decimal] = {}
+    shares: dict[tuple[str, str], Decimal] = {}
     for row in store.query(_FUNDING):
         p = partnerships.get(row["p"].value)
         if p is None or row["row"].value in seen_rows:
             continue
         seen_rows.add(row["row"].value)
-        amount = float(row["amount"].value) if row["amount"] is not None else 0.0
-        p.funding += amount
+        amount = Decimal(row["amount"].value) if row["amount"] is not None else Decimal(0)
+        euros[p.iri] = euros.get(p.iri, Decimal(0)) + amount
         if row["funder"] is not None:
-            share = p.funders.setdefault(canonical(row["funder"].value), [0.0, 0, math.nan])
-            share[0] += amount
+            funder = canonical(row["funder"].value)
+            share = p.funders.setdefault(funder, [0.0, 0, math.nan])
+            shares[p.iri, funder] = shares.get((p.iri, funder), Decimal(0)) + amount
             share[1] += 1
             year = _int(row["year"])
             if year is not None and not year >= share[2]:  # nan compares False
                 share[2] = year
+    for iri, total in euros.items():
+        partnerships[iri].funding = float(total)
+    for (iri, funder), total in shares.items():
+        partnerships[iri].funders[funder][0] = float(total)
     for p in partnerships.values():
         for name in ("french", "foreign", "posts", "countries"):
             setattr(p, name, sorted(set(getattr(p, name))))
@@ -571,9 +582,9 @@ def _node_attributes(iri: str, data: Extract, ps: list[Partnership]) -> dict[str
             attrs["collectivity_kind"] = entity.collectivity_kind
     attrs["partnerships"] = len(ps)
     if attrs["kind"] == "funder":
-        attrs["funding"] = float(sum(p.funders.get(iri, [0.0])[0] for p in ps))
+        attrs["funding"] = math.fsum(p.funders.get(iri, [0.0])[0] for p in ps)
     else:
-        attrs["funding"] = float(sum(p.funding for p in ps))
+        attrs["funding"] = math.fsum(p.funding for p in ps)
     years = _years(ps)
     if years:
         attrs["first_year"] = years[0]
@@ -585,7 +596,7 @@ def _edge_attributes(ps: list[Partnership]) -> dict[str, Any]:
     attrs: dict[str, Any] = {
         "weight": len(ps),
         "partnerships": len(ps),
-        "funding": float(sum(p.funding for p in ps)),
+        "funding": math.fsum(p.funding for p in ps),
     }
     years = _years(ps)
     if years:

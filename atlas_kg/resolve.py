@@ -30,7 +30,9 @@ The rules a decision can carry (``akg:rule``) are listed in ``RULES``. Fuzzy mat
 (``rapidfuzz.fuzz.ratio`` on the compact name, ``FUZZY_THRESHOLD``) only compares names of
 the same country and kind level, with guards against merging different places: numbers,
 cardinal points and other distinguishing words must agree, short names never fuzzy-merge,
-the two names must share a French partner, and each must be the other's unique best match.
+the letters that differ must be ones transliteration varies (``SOFT_LETTERS``, or a doubled
+letter), the two names must share a French partner, and each must be the other's unique best
+match.
 
 >>> resolve_french("Ville de Malakoff").entity.code
 '92046'
@@ -90,6 +92,11 @@ common, the same guard words and a unique best match (see ``cluster_foreign``).
 """
 FUZZY_MIN_LENGTH = 8
 """Compact names shorter than this are never merged by fuzzy matching."""
+SOFT_LETTERS = frozenset("aeiouyhw")
+"""Letters whose insertion, loss or change makes a spelling variant (``Ouahigouya`` /
+``Ouahigouiya``, ``Kédougou`` / ``Keddougou``): transliterations of one name differ in vowels,
+``h``, ``w`` and doubled letters. A consonant added, dropped or changed names another place
+(``Jabal Jabra`` / ``Jabal-Jara``), so it blocks a fuzzy merge."""
 
 RULES: dict[str, str] = {
     "official-name": "the name is the official name of the collectivity (gazetteer)",
@@ -103,7 +110,7 @@ RULES: dict[str, str] = {
     "same-as-partner": "named like one of the record's partners, or the same gazetteer entity",
     "same-name": "the same name once case, accents, punctuation and the kind prefix are set aside",
     "prefix-dropped": "the bare name of the only collectivity of that name in the country",
-    "fuzzy": f"a spelling variant: rapidfuzz ratio at least {FUZZY_THRESHOLD:g} on the compact names",
+    "fuzzy": f"a spelling variant: rapidfuzz ratio at least {FUZZY_THRESHOLD:g} on the compact names, differing only in vowels, h, w or a doubled letter",
     "ambiguous": "not resolved: several entities have this name and nothing in the record says which",
     "unknown": "not resolved: no collectivity of the gazetteer has this name",
 }
@@ -957,6 +964,29 @@ def _cluster_country(names: list[ForeignName], threshold: float) -> list[Merge]:
     return merges
 
 
+def _soft_variant(a: str, b: str) -> bool:
+    """Every letter inserted, dropped or changed between ``a`` and ``b`` is a soft letter or
+    doubles its neighbour.
+
+    >>> _soft_variant("ouahigouya", "ouahigouiya"), _soft_variant("dakar", "dakkar")
+    (True, True)
+    >>> _soft_variant("jabaljabra", "jabaljara")
+    False
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    def soft(text: str, i: int) -> bool:
+        c = text[i]
+        return c in SOFT_LETTERS or text[i - 1 : i] == c or text[i + 1 : i + 2] == c
+
+    for op, i, j in Levenshtein.editops(a, b):
+        if op in ("delete", "replace") and not soft(a, i):
+            return False
+        if op in ("insert", "replace") and not soft(b, j):
+            return False
+    return True
+
+
 def _fuzzy(groups: _Groups, roots: list[str], keys: dict[str, ForeignKey],
            levels: dict[str, set[str]], partners: dict[str, set[str]],
            threshold: float) -> None:  # fmt: skip
@@ -975,6 +1005,8 @@ def _fuzzy(groups: _Groups, roots: list[str], keys: dict[str, ForeignKey],
             return False
         if not partners[roots[i]] & partners[roots[j]]:
             return False  # a typo comes from the records of one partnership
+        if not _soft_variant(a.base, b.base):
+            return False
         la = levels.get(roots[i], {a.level}) - {BARE}
         lb = levels.get(roots[j], {b.level}) - {BARE}
         return not la or not lb or bool(la & lb)

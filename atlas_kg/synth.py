@@ -129,6 +129,10 @@ FRENCH_AS_FOREIGN = 0.005
 STRAY_PUNCTUATION = 0.01
 DUPLICATE = 0.01
 FUNDING_OUTSIDE = 0.03  # of records with funding
+FUNDED_YEARS_OPEN = 7
+"""Mean years of funding of a partnership without an end date (exponential)."""
+FUNDED_PROJECTS = 2.0
+"""Mean number of projects funded apart in a partnership, beyond the first (exponential)."""
 TEXT_NOISE = 0.05
 FRENCH_SHARES = {"region": 0.11, "departement": 0.17, "commune": 0.60, "epci": 0.12}
 """How new French partners split by kind (then by size within a kind)."""
@@ -1238,7 +1242,7 @@ class _Generator:
         # money
         funding, outside = self._funding(
             french_names, main_foreign, french_as_foreign, theme, start_year,
-            int(end_date[:4]) if end_date else min(2025, start_year + 3),
+            int(end_date[:4]) if end_date else None,
             self.french[fr_index].region,
         )  # fmt: skip
         if outside:
@@ -1455,17 +1459,19 @@ class _Generator:
 
     def _funding(
         self, french: list[str], foreign: str, french_as_foreign: str | None,
-        theme: tuple[str, str | None, str | None], start: int, end: int, region: str | None,
+        theme: tuple[str, str | None, str | None], start: int, end: int | None,
+        region: str | None,
     ) -> tuple[list[Funding], bool]:  # fmt: skip
         rng = self.rng
         if rng.random() < 0.15:
             return [], False
         water = theme[1] == "Eau et déchets"
+        if end is None:  # an open partnership: funded up to some year, long ones included
+            end = min(2025, start + int(rng.expovariate(1 / FUNDED_YEARS_OPEN)))
         end = max(start, end)
-        same_year = rng.random() < 0.6
-
-        def year() -> int:
-            return start if same_year else rng.randint(start, end)
+        # One year of funding for all funders (the seed: four rows, all 2007), or a row per
+        # funder and year, as the Atlas lists the Ministry's and partners' yearly shares.
+        years = [start] if rng.random() < 0.3 else list(range(start, end + 1))
 
         def amount() -> int | float:
             if rng.random() < 0.03:  # an amount converted from francs: cents
@@ -1484,24 +1490,40 @@ class _Generator:
                 for _ in range(k)
             ]
 
+        def yearly(name: str | None, rate: float, percent: bool) -> list[Funding]:
+            # a recurring funder gives in most of the funded years, not always all of them
+            rows = [
+                Funding(name, amount(), one_percent() if percent else [], y)
+                for y in years
+                if rng.random() < rate
+            ]
+            return rows or [Funding(name, amount(), one_percent() if percent else [], years[0])]
+
         rows: list[Funding] = []
-        if rng.random() < 0.55:
-            y = year()
-            rows.append(Funding(_ministry(y, rng), amount(), [], y))
-        for name in french:
-            if rng.random() < 0.75:
-                rows.append(Funding(name, amount(), one_percent(), year()))
-        if water and rng.random() < 0.5:
-            agency = _WATER_AGENCIES.get(region or "", "Seine-Normandie")
-            rows.append(Funding(f"Agence de l'eau {agency}", amount(), one_percent(), year()))
+        # A partnership often runs several projects, each funded apart: rows repeat a funder
+        # and a year (a partnership then has about 9 rows on average, as in MEASURED.md).
+        for _ in range(1 + min(5, int(rng.expovariate(1 / FUNDED_PROJECTS)))):
+            if rng.random() < 0.55:
+                rows += [
+                    Funding(_ministry(f.year, rng), f.amount_eur, [], f.year)  # type: ignore[arg-type]
+                    for f in yearly(None, 0.8, False)
+                ]
+            for name in french:
+                if rng.random() < 0.75:
+                    rows += yearly(name, 0.85, True)
+            if water and rng.random() < 0.5:
+                agency = _WATER_AGENCIES.get(region or "", "Seine-Normandie")
+                rows += yearly(f"Agence de l'eau {agency}", 0.7, True)
         if rng.random() < 0.15:
-            rows.append(Funding("Autre", amount(), [0] if rng.random() < 0.3 else [], year()))
+            rows.append(
+                Funding("Autre", amount(), [0] if rng.random() < 0.3 else [], rng.choice(years))
+            )
         if rng.random() < 0.1:
-            rows.append(Funding(foreign, amount(), [], year()))
+            rows.append(Funding(foreign, amount(), [], rng.choice(years)))
         if rng.random() < 0.1:
-            rows.append(Funding(rng.choice(_OTHER_FUNDERS), amount(), [], year()))
+            rows += yearly(rng.choice(_OTHER_FUNDERS), 0.5, False)
         if french_as_foreign and rng.random() < 0.5:
-            rows.append(Funding(french_as_foreign, amount(), [], year()))
+            rows.append(Funding(french_as_foreign, amount(), [], rng.choice(years)))
         rows = [r for r in rows if not r.funder[-1:].isdigit()]  # type: ignore[index]
         outside = False
         if rows and rng.random() < FUNDING_OUTSIDE:

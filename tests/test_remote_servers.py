@@ -164,7 +164,13 @@ def samples(embedded_atlas: EmbeddedStore) -> dict[str, str]:
         ),
         "status": "ongoing",
         "collectivity": hub,
-        "name": hub,
+        # a partner with decisions to list: the one most decisions resolved to
+        "name": _first(
+            embedded_atlas,
+            "SELECT (SAMPLE(?label) AS ?v) WHERE { ?d akg:resolvedTo ?n . ?n rdfs:label ?label "
+            "FILTER EXISTS { ?p akg:frenchPartner|akg:foreignPartner ?n } } "
+            "GROUP BY ?n ORDER BY DESC(COUNT(DISTINCT ?d)) ?n LIMIT 1",
+        ),
         "post": _first(
             embedded_atlas,
             "SELECT (SAMPLE(?label) AS ?v) WHERE { ?p akg:post ?post . ?post rdfs:label ?label } "

@@ -4,6 +4,7 @@ country's simple names run out) without changing what smaller sizes produce."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 
 import pytest
 
@@ -12,10 +13,11 @@ from atlas_kg.countries import normalize, split_trailing_country
 from atlas_kg.synth import _COMPOUNDS, _FAMILIES, _country_table, _Generator, _of, generate_pages
 
 # sha256 over generate_pages(400, 1): each page's record.to_json(), repr(page.noise) and
-# ",".join(page.anomalies), UTF-8, in order. Computed with atlas_kg/synth.py as of commit
-# b3cf7a7, BEFORE derived names were added: sizes that worked then must keep their bytes
-# (tests and the benchmarks' cached pages rely on it).
-GOLDEN_400_SEED_1 = "840ab562cc2d78424fab7e0c805a38be2d1faae597a239595a2a81433528047e"
+# ",".join(page.anomalies), UTF-8, in order. First computed at commit b3cf7a7, before derived
+# names were added: adding them kept smaller sizes' bytes (tests rely on it). Recomputed once,
+# on purpose, when funding became a row per funder, year and project (about 9 rows per
+# record, as in MEASURED.md, instead of 1.6): any other change to these bytes is a defect.
+GOLDEN_400_SEED_1 = "33f7162fdb41b08bc487979c030861699c077625f3a74ee2d400502d50b1a575"
 
 
 def _digest(n: int, seed: int) -> str:
@@ -93,10 +95,21 @@ def test_an_exhausted_family_says_so(monkeypatch):
 
 
 @pytest.mark.slow
-def test_sizes_that_used_to_fail_now_generate():
-    # generate_pages(20000, 2) raised "RuntimeError: no new foreign name found for HT".
-    records = [page.record for page in generate_pages(20000, 2)]
-    assert len(records) == 20000
+def test_a_size_past_the_simple_names_generates(monkeypatch):
+    # generate_pages(20000, 2) once raised "no new foreign name found for HT". With today's
+    # draws (yearly funding rows), 30,000 records of seed 2 run out of simple names in the
+    # franco and chinese families: derived names must then be drawn, and fit.
+    drawn: Counter[str] = Counter()
+    real = _Generator._compound_name
+
+    def counting(self: _Generator, family: str) -> str:
+        drawn[family] += 1
+        return real(self, family)
+
+    monkeypatch.setattr(_Generator, "_compound_name", counting)
+    records = [page.record for page in generate_pages(30000, 2)]
+    assert len(records) == 30000
+    assert drawn["franco"] > 0 and drawn["chinese"] > 0
     names: dict[str, set[str]] = {}
     for record in records:
         for partner in record.foreign_partners:
