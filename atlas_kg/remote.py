@@ -29,6 +29,12 @@ and in the group of every sub-``SELECT`` that projects the variable. That gives 
 rows as Oxigraph's substitutions for the named queries (parameters used in triple
 patterns), and a literal stays a literal whatever it contains.
 
+Cut results: a server may return fewer rows than a SELECT has, without saying so (Virtuoso
+stops at ``ResultSetMaxRows``, 10,000 by default). Such limits are set by people or by
+implementations, so they are round numbers: when a SELECT returns a multiple of 100 rows
+or a power of two (``suspect_row_count``), the same query is counted on the server, and a
+shortfall is a ``StoreError`` naming the limit to raise, never a silently short answer.
+
 A shared server holds other datasets too: the graphs of atlas-kg are those that carry
 ``akg:contentHash`` (every record graph and the vocabulary graph); counts, ``stats``,
 ``graph_iris`` and ``dump`` see only them. Named queries run over the server's default
@@ -115,7 +121,7 @@ CONFIG_KEYS = {
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _MAX_RETRY_AFTER = 30.0
-_HASH_BATCH = 200
+_HASH_BATCH = 250  # not a round 100: a full batch is not taken for a cut result
 _PAGE = 5000
 """Rows per page of internal listings: under Virtuoso's default cap of 10,000 rows."""
 
@@ -503,6 +509,32 @@ def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
     return sparql
 
 
+def suspect_row_count(rows: int) -> bool:
+    """A number of rows a server's result limit could have cut a SELECT at: a multiple of
+    100 (``ResultSetMaxRows = 10000``) or a power of two from 64 (``1048576``).
+
+    >>> [n for n in (0, 99, 100, 128, 1000, 1234, 10000, 2**20) if suspect_row_count(n)]
+    [100, 128, 1000, 10000, 1048576]
+    """
+    return rows > 0 and (rows % 100 == 0 or (rows >= 64 and rows & (rows - 1) == 0))
+
+
+def count_query(sparql: str) -> str:
+    """A query counting the rows of the SELECT ``sparql`` (its prologue kept, the SELECT
+    made a sub-SELECT, solution modifiers and trailing ``VALUES`` included).
+
+    >>> print(count_query("PREFIX a: <http://x/> SELECT ?s WHERE { ?s a:p ?o } LIMIT 5"))
+    PREFIX a: <http://x/> SELECT (COUNT(*) AS ?_rows) WHERE { SELECT ?s WHERE { ?s a:p ?o } LIMIT 5
+    }
+    """
+    toks = _tokens(sparql)
+    at = _form_at(toks, ("SELECT",))
+    if at is None:
+        raise QueryError("<sparql>", "not a SELECT query: nothing to count")
+    start = toks[at].start
+    return f"{sparql[:start]}SELECT (COUNT(*) AS ?_rows) WHERE {{ {sparql[start:]}\n}}"
+
+
 def with_prefixes(sparql: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
     """The query with a PREFIX line for each of ``prefixes`` it does not declare itself
     (the embedded store gives them as default prefixes)."""
@@ -805,11 +837,30 @@ class RemoteStore:
         try:
             if form in ("CONSTRUCT", "DESCRIBE"):
                 return RemoteTriples(_triples(data, content_type))
-            return _solutions(data, content_type)
+            result = _solutions(data, content_type)
+            if isinstance(result, QuerySolutions):
+                rows = sum(1 for _ in result)  # parsing is cheap next to the request
+                if suspect_row_count(rows):
+                    self._check_complete(text, rows)
+                result = _solutions(data, content_type)
+            return result
         except (SyntaxError, ValueError) as exc:
             raise StoreError(
                 f"{self.config.query}: unreadable query results ({content_type}): {exc}"
             ) from None
+
+    def _check_complete(self, text: str, rows: int) -> None:
+        """Count the query's rows on the server: a SELECT answered with fewer rows than it
+        has was cut by a result limit (see the module's docstring)."""
+        _, data, content_type = self._sparql(count_query(text))
+        counted = next(iter(_solutions(data, content_type)), None)  # type: ignore[arg-type]
+        total = int(counted[0].value) if counted is not None and counted[0] is not None else 0
+        if total > rows:
+            raise StoreError(
+                f"{self.config.query} returned {rows} of the {total} rows of a query: the "
+                f"server cuts results at {rows} rows. Raise its limit (Virtuoso: "
+                "ResultSetMaxRows in the [SPARQL] section of virtuoso.ini) and run again"
+            )
 
     def _select(self, sparql: str) -> list[dict[str, Any]]:
         result = self.query(sparql)

@@ -153,8 +153,10 @@ class OxigraphServer:
 class VirtuosoServer:
     """Virtuoso Open Source with a private ini: database in ``workdir``, free ports."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, result_rows: int = 1_000_000) -> None:
         self.workdir = workdir
+        self.result_rows = result_rows
+        """``ResultSetMaxRows``: where Virtuoso cuts a SELECT's answer, silently."""
         self.sql_port = free_port()
         self.http_port = free_port()
         self.process: subprocess.Popen | None = None
@@ -208,7 +210,9 @@ class VirtuosoServer:
         # The packaged defaults cut results at 10,000 rows and refuse queries whose
         # *estimated* cost is high (the estimate is far off on the named queries).
         ini["SPARQL"].update(
-            ResultSetMaxRows="1000000", MaxQueryCostEstimationTime="0", MaxQueryExecutionTime="0"
+            ResultSetMaxRows=str(self.result_rows),
+            MaxQueryCostEstimationTime="0",
+            MaxQueryExecutionTime="0",
         )
         path = d / "virtuoso.ini"
         with open(path, "w") as fh:

@@ -227,3 +227,48 @@ def test_virtuoso_rejects_bad_sparql_with_its_message(virtuoso_server: VirtuosoS
         remote.query("SELECT ?s WHERE { ?s ?p }")
     with RemoteStore(config_from_url(virtuoso_server.root + "/sparql")) as anonymous:
         assert bool(anonymous.query("ASK { }")) is True
+
+
+@pytest.mark.virtuoso
+def test_a_result_cut_by_the_server_is_an_error_not_a_short_answer(
+    tmp_path_factory: pytest.TempPathFactory, local: EmbeddedStore
+) -> None:
+    from click.testing import CliRunner
+    from servers import VirtuosoServer
+
+    from atlas_kg.cli import main
+    from atlas_kg.queries import run_query
+
+    reason = VirtuosoServer.missing()
+    if reason:
+        pytest.skip(reason)
+    # Virtuoso answers at most 500 rows per SELECT (its default is 10,000), saying nothing.
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso-cut"), result_rows=500).start()
+    try:
+        with server.store() as remote:
+            push(local, remote)  # per-graph hashes and graph lists stay under 500 rows
+            assert remote.quad_count() == local.quad_count()
+            # 300 rows, a round number: counted on the server, and whole
+            assert len(run_query(remote, "records").rows) == RECORDS
+            total = len(run_query(local, "funding_by_funder").rows)
+            assert total > 500
+            with pytest.raises(StoreError) as cut:
+                run_query(remote, "funding_by_funder")
+            assert str(cut.value) == (
+                f"{server.url} returned 500 of the {total} rows of a query: the server cuts "
+                "results at 500 rows. Raise its limit (Virtuoso: ResultSetMaxRows in the "
+                "[SPARQL] section of virtuoso.ini) and run again"
+            )
+        result = CliRunner().invoke(
+            main,
+            ["--store", server.root + "/sparql", "query", "funding_by_funder"],
+            env={"ATLAS_KG_USER": None, "ATLAS_KG_PASSWORD": None},
+        )
+        assert result.exit_code == 2, result.output  # a store error
+        assert result.output == (
+            f"Error: {server.root}/sparql returned 500 of the {total} rows of a query: the "
+            "server cuts results at 500 rows. Raise its limit (Virtuoso: ResultSetMaxRows in "
+            "the [SPARQL] section of virtuoso.ini) and run again\n"
+        )
+    finally:
+        server.stop()
