@@ -45,7 +45,10 @@ The model (scaled to ``n``; figures are for 12,000 records)
   (context, history, objectives, description, beneficiaries); funding rows (the Ministry
   under its successive names and acronyms, the collectivities themselves, the water
   agencies with 1% amounts, ``Autre``, the EU, AFD…) dated within the partnership's
-  years; triennial flag; foreign contacts; volunteers; evaluation flags.
+  years: all in one year (as on the seed page) or a row per funder and year, for each of
+  the projects a partnership runs (``FUNDED_PROJECTS``), about 9 rows per record as in
+  ``MEASURED.md``'s Atlas-shaped data; triennial flag; foreign contacts; volunteers;
+  evaluation flags.
 
 Anomalies (rates are per record and documented constants below)
 ----------------------------------------------------------------
