@@ -133,7 +133,7 @@ STRAY_PUNCTUATION = 0.01
 DUPLICATE = 0.01
 FUNDING_OUTSIDE = 0.03  # of records with funding
 FUNDED_YEARS_OPEN = 7
-"""Mean years of funding of a partnership without an end date (exponential)."""
+"""Mean years of funding after the start of a partnership without an end date (exponential)."""
 FUNDED_PROJECTS = 2.0
 """Mean number of projects funded apart in a partnership, beyond the first (exponential)."""
 TEXT_NOISE = 0.05
