@@ -885,8 +885,11 @@ class RemoteStore:
         """Every atlas-kg graph on the server (those with ``akg:contentHash``), sorted."""
         out: list[str] = []
         while True:
+            # Pages follow the last IRI read: with OFFSET, Virtuoso sorts offset + limit
+            # rows, and refuses beyond MaxSortedTopRows (10,000 by default; error SR353).
+            after = f"FILTER(STR(?g) > {sparql_term(Literal(out[-1]))})" if out else ""
             rows = self._select(
-                f"SELECT DISTINCT ?g WHERE {{ {_GRAPHS} }} ORDER BY ?g LIMIT {_PAGE} OFFSET {len(out)}"
+                f"SELECT DISTINCT ?g WHERE {{ {_GRAPHS} {after} }} ORDER BY STR(?g) LIMIT {_PAGE}"
             )
             out += [r["g"].value for r in rows]
             if len(rows) < _PAGE:

@@ -153,10 +153,14 @@ class OxigraphServer:
 class VirtuosoServer:
     """Virtuoso Open Source with a private ini: database in ``workdir``, free ports."""
 
-    def __init__(self, workdir: Path, result_rows: int = 1_000_000) -> None:
+    def __init__(
+        self, workdir: Path, result_rows: int = 1_000_000, sorted_rows: int = 10_000
+    ) -> None:
         self.workdir = workdir
         self.result_rows = result_rows
         """``ResultSetMaxRows``: where Virtuoso cuts a SELECT's answer, silently."""
+        self.sorted_rows = sorted_rows
+        """``MaxSortedTopRows`` (its default): ORDER BY with OFFSET + LIMIT beyond it fails."""
         self.sql_port = free_port()
         self.http_port = free_port()
         self.process: subprocess.Popen | None = None
@@ -206,6 +210,7 @@ class VirtuosoServer:
             DatabaseFile=str(d / "virtuoso-temp.db"), TransactionFile=str(d / "virtuoso-temp.trx")
         )
         ini["Parameters"]["ServerPort"] = f"127.0.0.1:{self.sql_port}"
+        ini["Parameters"]["MaxSortedTopRows"] = str(self.sorted_rows)
         ini["HTTPServer"]["ServerPort"] = f"127.0.0.1:{self.http_port}"
         # The packaged defaults cut results at 10,000 rows and refuse queries whose
         # *estimated* cost is high (the estimate is far off on the named queries).

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from atlas_kg import remote as remote_module
 from atlas_kg import synth
 from atlas_kg.errors import StoreError
 from atlas_kg.ingest import ingest_records
@@ -231,7 +232,7 @@ def test_virtuoso_rejects_bad_sparql_with_its_message(virtuoso_server: VirtuosoS
 
 @pytest.mark.virtuoso
 def test_a_result_cut_by_the_server_is_an_error_not_a_short_answer(
-    tmp_path_factory: pytest.TempPathFactory, local: EmbeddedStore
+    tmp_path_factory: pytest.TempPathFactory, local: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from click.testing import CliRunner
     from servers import VirtuosoServer
@@ -242,11 +243,18 @@ def test_a_result_cut_by_the_server_is_an_error_not_a_short_answer(
     reason = VirtuosoServer.missing()
     if reason:
         pytest.skip(reason)
-    # Virtuoso answers at most 500 rows per SELECT (its default is 10,000), saying nothing.
-    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso-cut"), result_rows=500).start()
+    # Virtuoso answers at most 500 rows per SELECT (its default is 10,000), saying nothing,
+    # and sorts at most 250 (MaxSortedTopRows, default 10,000: the full Atlas has 12,000
+    # graphs). Graph lists are read 100 at a time here: pages 3 and 4 would sort 300 and
+    # 400 rows with OFFSET.
+    monkeypatch.setattr(remote_module, "_PAGE", 100)
+    server = VirtuosoServer(
+        tmp_path_factory.mktemp("virtuoso-cut"), result_rows=500, sorted_rows=250
+    ).start()
     try:
         with server.store() as remote:
             push(local, remote)  # per-graph hashes and graph lists stay under 500 rows
+            assert remote.graph_iris() == local.graph_iris()  # 302 graphs, in 4 pages
             assert remote.quad_count() == local.quad_count()
             # 300 rows, a round number: counted on the server, and whole
             assert len(run_query(remote, "records").rows) == RECORDS
