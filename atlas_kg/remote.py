@@ -852,9 +852,7 @@ class RemoteStore:
     def _check_complete(self, text: str, rows: int) -> None:
         """Count the query's rows on the server: a SELECT answered with fewer rows than it
         has was cut by a result limit (see the module's docstring)."""
-        _, data, content_type = self._sparql(count_query(text))
-        counted = next(iter(_solutions(data, content_type)), None)  # type: ignore[arg-type]
-        total = int(counted[0].value) if counted is not None and counted[0] is not None else 0
+        total = self._count(count_query(text), "_rows")
         if total > rows:
             raise StoreError(
                 f"{self.config.query} returned {rows} of the {total} rows of a query: the "
@@ -868,9 +866,9 @@ class RemoteStore:
         names = [v.value for v in result.variables]
         return [{n: row[n] for n in names} for row in result]
 
-    def _count(self, sparql: str) -> int:
+    def _count(self, sparql: str, var: str = "n") -> int:
         rows = self._select(sparql)
-        return int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
+        return int(rows[0][var].value) if rows and rows[0][var] is not None else 0
 
     def content_hashes(self, graphs: Iterable[str]) -> dict[str, str]:
         out: dict[str, str] = {}
