@@ -5,8 +5,9 @@ for a line of a ``*.jsonl`` file) → resolve and map (``rdf.record_graph``, whi
 ``resolve.resolve_record``) → compare its content hash with the store's copy → write only
 what is new or changed, in chunks (bulk loader for large chunks, a transaction for small
 ones). At the end, the merges across records (``resolve.refresh_resolution``) are
-recomputed over the whole store into ``graph/resolution``, and each shared entity's
-description into ``graph/entities`` (``rdf.refresh_entities``), rewritten only if they changed.
+recomputed over the whole store into ``graph/resolution``, each shared entity's
+description into ``graph/entities`` (``rdf.refresh_entities``) and the funding totals into
+``graph/funding`` (``rdf.refresh_funding``), each rewritten only if it changed.
 A rejected input writes nothing and is reported with its reason; the others load.
 Re-ingesting the same input leaves the store exactly as it was; an updated page of the
 same partnership replaces its graph whole.
@@ -27,7 +28,14 @@ from pathlib import Path
 
 from .errors import AtlasError, PageError, RecordError
 from .iris import DEFAULT_BASE, check_base, graph_iri
-from .rdf import NamedGraph, record_graph, refresh_entities, stamp, vocabulary_graph
+from .rdf import (
+    NamedGraph,
+    record_graph,
+    refresh_entities,
+    refresh_funding,
+    stamp,
+    vocabulary_graph,
+)
 from .record import Record
 from .resolve import ResolutionSummary, refresh_resolution
 from .store import Store
@@ -223,6 +231,7 @@ def _run(
     # Merges across records need every name: recomputed once, over the whole store.
     report.resolution = refresh_resolution(store, base=base, now=now)
     refresh_entities(store, base=base, now=now, changed=bool(report.written))
+    refresh_funding(store, base=base, now=now, changed=bool(report.written))
     return report
 
 
@@ -303,4 +312,5 @@ def drop(store: Store, record_id: str, *, base: str = DEFAULT_BASE) -> str:
         raise AtlasError(f"no record {record_id!r} in the store (looked for the graph <{iri}>)")
     refresh_resolution(store, base=base)  # its names may have held merges together
     refresh_entities(store, base=base)  # it may have held an entity's last description
+    refresh_funding(store, base=base)  # its funding rows are in the totals
     return iri

@@ -93,6 +93,17 @@ def entity_graph_iri(*, base: str = DEFAULT_BASE) -> str:
     return f"{base}graph/entities"
 
 
+def funding_graph_iri(*, base: str = DEFAULT_BASE) -> str:
+    """The derived named graph of funding totals per funder and year and per country
+    (``rdf.refresh_funding``)."""
+    return f"{base}graph/funding"
+
+
+def funding_total_iri(key: str, *, base: str = DEFAULT_BASE) -> str:
+    """A funding total, named by what it sums (``"<funder IRI> <year>"``, a country IRI)."""
+    return f"{base}funding-total/{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
 def collectivity_iri(name: str, alpha2: str | None, *, base: str = DEFAULT_BASE) -> str:
     """A collectivity in a country (``fr`` for French ones, ``zz`` when unknown)."""
     return f"{base}collectivity/{(alpha2 or UNKNOWN_COUNTRY).lower()}/{slug(name)}"

@@ -43,11 +43,13 @@ __all__ = [
     "SHARED_CLASSES",
     "collectivity_kind",
     "entity_quads",
+    "funding_quads",
     "partnership_id",
     "record_graph",
     "record_graph_iri",
     "record_to_quads",
     "refresh_entities",
+    "refresh_funding",
     "replace_derived_graph",
     "stamp",
     "vocabulary_graph",
@@ -831,6 +833,96 @@ def refresh_entities(
         g = NamedNode(iri)
         quads.append(Quad(g, TYPE, AKG.EntityGraph, g))
     return replace_derived_graph(store, iri, quads, source="entities", now=now, bulk=True)
+
+
+# Rows are joined by hashing sub-SELECTs (queries/README.md). A funding row lives in one
+# record graph, and the totals use their own properties, so neither the union of graphs
+# nor graph/funding itself counts a row twice.
+_FUNDER_YEAR_TOTALS = """PREFIX akg: <https://w3id.org/atlas-kg/def#>
+PREFIX schema: <https://schema.org/>
+SELECT ?funder ?year (SUM(?amount) AS ?total) (COUNT(DISTINCT ?partnership) AS ?partnerships)
+WHERE {
+  { SELECT ?row ?funder WHERE { ?row schema:funder ?funder } }
+  { SELECT ?row ?amount WHERE { ?row akg:amount ?amount } }
+  { SELECT ?partnership ?row WHERE { ?partnership akg:funding ?row } }
+  OPTIONAL { SELECT ?row ?year WHERE { ?row akg:year ?year } }
+}
+GROUP BY ?funder ?year"""
+
+# Each partnership's rows are summed first: the join with its countries then sees one row
+# per partnership, and a partnership's funding counts once in each of its countries.
+_COUNTRY_TOTALS = """PREFIX akg: <https://w3id.org/atlas-kg/def#>
+SELECT ?country (SUM(?subtotal) AS ?total) (COUNT(?partnership) AS ?partnerships) WHERE {
+  {
+    SELECT ?partnership (SUM(?amount) AS ?subtotal) WHERE {
+      { SELECT ?partnership ?row WHERE { ?partnership akg:funding ?row } }
+      { SELECT ?row ?amount WHERE { ?row akg:amount ?amount } }
+    }
+    GROUP BY ?partnership
+  }
+  { SELECT DISTINCT ?partnership ?country WHERE { ?partnership akg:country ?country } }
+}
+GROUP BY ?country"""
+
+
+def _exact(value: Literal) -> Literal:
+    # The same total in the same form whatever store summed it ("1500.0", "1.5E3"...),
+    # so that the graph's digest does not depend on the store.
+    return Literal(format(Decimal(value.value).normalize(), "f"), datatype=XSD.decimal)
+
+
+def funding_quads(store: object, *, base: str = DEFAULT_BASE) -> list[Quad]:
+    """The quads of ``graph/funding``: an ``akg:FundingTotal`` per funder and year (and per
+    funder for its rows without a year) and per country, in a stable order; empty when
+    no row has an amount."""
+    g = NamedNode(iris.funding_graph_iri(base=base))
+    totals: list[tuple[str, list[Quad]]] = []
+
+    def total(
+        key: str, row: object, dimension: NamedNode, value: NamedNode, year: Literal | None = None
+    ) -> None:
+        node = NamedNode(iris.funding_total_iri(key, base=base))
+        quads = [Quad(node, TYPE, AKG.FundingTotal, g), Quad(node, dimension, value, g)]
+        if year is not None:
+            quads.append(Quad(node, AKG.totalYear, _int(int(year.value)), g))
+        quads += [
+            Quad(node, AKG.totalAmount, _exact(row["total"]), g),  # type: ignore[index]
+            Quad(node, AKG.fundedPartnerships, _int(int(row["partnerships"].value)), g),  # type: ignore[index]
+        ]
+        totals.append((node.value, quads))
+
+    for row in store.query(_FUNDER_YEAR_TOTALS):  # type: ignore[attr-defined]
+        funder, year = row["funder"], row["year"]
+        key = f"{funder.value} {year.value if year is not None else ''}"
+        total(key, row, AKG.totalFunder, funder, year)
+    for row in store.query(_COUNTRY_TOTALS):  # type: ignore[attr-defined]
+        total(row["country"].value, row, AKG.totalCountry, row["country"])
+    totals.sort(key=lambda t: t[0])  # the digest must not depend on the store's order
+    return [q for _, quads in totals for q in quads]
+
+
+def refresh_funding(
+    store: object,
+    *,
+    base: str = DEFAULT_BASE,
+    now: datetime | None = None,
+    changed: bool = True,
+) -> bool:
+    """Recompute ``graph/funding`` from the record graphs; True when it was rewritten.
+
+    The funding queries read these totals instead of summing the rows (about nine per
+    record) on each call. Like ``graph/entities``, the graph is derived: replaced only
+    when its content changed, not recomputed when ``changed`` is False and it exists, and
+    absent when no funding row has an amount.
+    """
+    iri = iris.funding_graph_iri(base=base)
+    if not changed and store.content_hashes([iri]):  # type: ignore[attr-defined]
+        return False
+    quads = funding_quads(store, base=base)
+    if quads:
+        g = NamedNode(iri)
+        quads.append(Quad(g, TYPE, AKG.FundingGraph, g))
+    return replace_derived_graph(store, iri, quads, source="funding", now=now, bulk=True)
 
 
 def replace_derived_graph(

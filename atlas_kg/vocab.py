@@ -80,6 +80,8 @@ class AKG(DefinedNamespace):
     Volunteer: URIRef
     RecordGraph: URIRef
     EntityGraph: URIRef
+    FundingGraph: URIRef
+    FundingTotal: URIRef
     PartnershipStatus: URIRef
     CollectivityKind: URIRef
 
@@ -121,6 +123,8 @@ class AKG(DefinedNamespace):
     volunteer: URIRef
     kind: URIRef
     onePercentAmount: URIRef
+    totalFunder: URIRef
+    totalCountry: URIRef
 
     # Literals of a partnership
     atlasId: URIRef
@@ -142,6 +146,9 @@ class AKG(DefinedNamespace):
     amount: URIRef
     year: URIRef
     rank: URIRef
+    totalYear: URIRef
+    totalAmount: URIRef
+    fundedPartnerships: URIRef
     priority: URIRef
     isPrimary: URIRef
     themeLabel: URIRef

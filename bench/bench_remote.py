@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from atlas_kg.queries import list_queries, run_query
-from atlas_kg.rdf import record_graph, refresh_entities, vocabulary_graph
+from atlas_kg.rdf import record_graph, refresh_entities, refresh_funding, vocabulary_graph
 from atlas_kg.record import Record
 from atlas_kg.remote import RemoteStore, open_remote, push
 from atlas_kg.resolve import refresh_resolution
@@ -113,9 +113,11 @@ def _samples(store: EmbeddedStore) -> dict[str, str]:
 
 
 def _derive(store: EmbeddedStore | RemoteStore) -> None:
-    """``graph/resolution`` and ``graph/entities`` of the loaded record graphs."""
+    """``graph/resolution``, ``graph/entities`` and ``graph/funding`` of the loaded record
+    graphs."""
     refresh_resolution(store)
     refresh_entities(store)
+    refresh_funding(store)
 
 
 def _timed(func: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
