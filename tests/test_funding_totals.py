@@ -145,3 +145,16 @@ def test_records_without_amounts_have_no_funding_graph(tmp_path: Path) -> None:
     ingest_records(store, [full_record(atlas_id=1, funding=[Funding("Agence de l'eau", None)])])
     assert FUNDING not in store.graph_iris()
     assert run_query(store, "funding_by_country").rows == []
+
+
+def test_ingest_again_adds_the_graph_a_store_lacks(tmp_path: Path) -> None:
+    # A store written before graph/funding existed: the same ingest again writes no record
+    # but derives the graph (README, "atlas-kg ingest").
+    store = open_store(tmp_path / "kg")
+    records = [full_record(atlas_id=1), full_record(atlas_id=2)]
+    ingest_records(store, records)
+    before = _stored(store)
+    assert store.drop_record(FUNDING)
+    assert run_query(store, "funding_by_country").rows == []
+    assert ingest_records(store, records).written == []
+    assert _stored(store) == before and run_query(store, "funding_by_country").rows
