@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -825,14 +825,35 @@ def refresh_entities(
     recomputed at all when ``changed`` is False (no record graph was written or removed)
     and it exists.
     """
-    iri = iris.entity_graph_iri(base=base)
+    return _refresh(
+        store,
+        iris.entity_graph_iri(base=base),
+        AKG.EntityGraph,
+        "entities",
+        lambda: entity_quads(store, base=base),
+        now=now,
+        changed=changed,
+    )
+
+
+def _refresh(
+    store: object,
+    iri: str,
+    kind: NamedNode,
+    source: str,
+    compute: Callable[[], list[Quad]],
+    *,
+    now: datetime | None,
+    changed: bool,
+) -> bool:
+    """Recompute a derived graph typed ``kind`` unless nothing changed and it exists."""
     if not changed and store.content_hashes([iri]):  # type: ignore[attr-defined]
         return False
-    quads = entity_quads(store, base=base)
+    quads = compute()
     if quads:
         g = NamedNode(iri)
-        quads.append(Quad(g, TYPE, AKG.EntityGraph, g))
-    return replace_derived_graph(store, iri, quads, source="entities", now=now, bulk=True)
+        quads.append(Quad(g, TYPE, kind, g))
+    return replace_derived_graph(store, iri, quads, source=source, now=now, bulk=True)
 
 
 # Rows are joined by hashing sub-SELECTs (queries/README.md). A funding row lives in one
@@ -915,14 +936,15 @@ def refresh_funding(
     when its content changed, not recomputed when ``changed`` is False and it exists, and
     absent when no funding row has an amount.
     """
-    iri = iris.funding_graph_iri(base=base)
-    if not changed and store.content_hashes([iri]):  # type: ignore[attr-defined]
-        return False
-    quads = funding_quads(store, base=base)
-    if quads:
-        g = NamedNode(iri)
-        quads.append(Quad(g, TYPE, AKG.FundingGraph, g))
-    return replace_derived_graph(store, iri, quads, source="funding", now=now, bulk=True)
+    return _refresh(
+        store,
+        iris.funding_graph_iri(base=base),
+        AKG.FundingGraph,
+        "funding",
+        lambda: funding_quads(store, base=base),
+        now=now,
+        changed=changed,
+    )
 
 
 def replace_derived_graph(
