@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from graph_helpers import full_record, shacl_conforms
+from pyoxigraph import NamedNode, Quad
 
 from atlas_kg import synth
 from atlas_kg.ingest import drop, ingest_records
@@ -121,6 +122,13 @@ def test_the_totals_follow_replaced_and_dropped_records(tmp_path: Path) -> None:
     assert _stored(store) == _expected(store)
     conforms, text = shacl_conforms(store.quads(FUNDING))
     assert conforms, text
+    # The shapes do catch a total summing a funder and a country at once.
+    total = next(
+        q.subject for q in store.quads(FUNDING) if q.predicate.value.endswith("totalFunder")
+    )
+    country = Quad(total, NamedNode(DEF + "totalCountry"), NamedNode(ID + "country/sn"))
+    conforms, text = shacl_conforms([*store.quads(FUNDING), country])
+    assert not conforms and "XoneConstraint" in text, text
 
     # Record 2's funding changes: the totals follow.
     rows = [
