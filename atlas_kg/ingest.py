@@ -40,7 +40,15 @@ from .record import Record
 from .resolve import ResolutionSummary, refresh_resolution
 from .store import Store
 
-__all__ = ["IngestReport", "Rejected", "drop", "ensure_vocabulary", "ingest", "ingest_records"]
+__all__ = [
+    "IngestReport",
+    "Rejected",
+    "drop",
+    "ensure_vocabulary",
+    "ingest",
+    "ingest_records",
+    "refresh_derived",
+]
 
 CHUNK_RECORDS = 2000
 """Records mapped and written together (bounds memory; one hash check per chunk)."""
@@ -228,11 +236,24 @@ def _run(
     now = datetime.now(UTC)
     with _cyclic_gc_paused():
         _chunks(store, sources, report, base=base, progress=progress, now=now)
-    # Merges across records need every name: recomputed once, over the whole store.
-    report.resolution = refresh_resolution(store, base=base, now=now)
-    refresh_entities(store, base=base, now=now, changed=bool(report.written))
-    refresh_funding(store, base=base, now=now, changed=bool(report.written))
+    report.resolution = refresh_derived(store, base=base, now=now, changed=bool(report.written))
     return report
+
+
+def refresh_derived(
+    store: Store,
+    *,
+    base: str = DEFAULT_BASE,
+    now: datetime | None = None,
+    changed: bool = True,
+) -> ResolutionSummary:
+    """Recompute the graphs derived from the whole store, as each ingest and drop ends:
+    ``graph/resolution`` (merges across records need every name), ``graph/entities`` and
+    ``graph/funding`` (those two skipped when ``changed`` is False and they exist)."""
+    resolution = refresh_resolution(store, base=base, now=now)
+    refresh_entities(store, base=base, now=now, changed=changed)
+    refresh_funding(store, base=base, now=now, changed=changed)
+    return resolution
 
 
 @contextmanager
@@ -310,7 +331,7 @@ def drop(store: Store, record_id: str, *, base: str = DEFAULT_BASE) -> str:
     iri = text if text.startswith(("http://", "https://")) else graph_iri(text, base=base)
     if not store.drop_record(iri):
         raise AtlasError(f"no record {record_id!r} in the store (looked for the graph <{iri}>)")
-    refresh_resolution(store, base=base)  # its names may have held merges together
-    refresh_entities(store, base=base)  # it may have held an entity's last description
-    refresh_funding(store, base=base)  # its funding rows are in the totals
+    # Its names may have held merges together, its copies an entity's last description,
+    # its funding rows are in the totals.
+    refresh_derived(store, base=base)
     return iri

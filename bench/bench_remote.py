@@ -35,11 +35,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from atlas_kg.ingest import refresh_derived
 from atlas_kg.queries import list_queries, run_query
-from atlas_kg.rdf import record_graph, refresh_entities, refresh_funding, vocabulary_graph
+from atlas_kg.rdf import record_graph, vocabulary_graph
 from atlas_kg.record import Record
 from atlas_kg.remote import RemoteStore, open_remote, push
-from atlas_kg.resolve import refresh_resolution
 from atlas_kg.store import EmbeddedStore
 
 from .common import require_oxigraph_command
@@ -112,14 +112,6 @@ def _samples(store: EmbeddedStore) -> dict[str, str]:
     return {"collectivity": hub, "name": hub}
 
 
-def _derive(store: EmbeddedStore | RemoteStore) -> None:
-    """``graph/resolution``, ``graph/entities`` and ``graph/funding`` of the loaded record
-    graphs."""
-    refresh_resolution(store)
-    refresh_entities(store)
-    refresh_funding(store)
-
-
 def _timed(func: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
     start = time.perf_counter()
     value = func(*args, **kwargs)
@@ -157,8 +149,8 @@ def run(
             _say(f"load {len(graphs)} graphs into {url_a}")
             t_server, _ = _timed(server.load_records, graphs)
             # The derived graphs, as ingest ends: named queries read graph/entities.
-            t_derive_embedded, _ = _timed(_derive, embedded)
-            t_derive_server, _ = _timed(_derive, server)
+            t_derive_embedded, _ = _timed(refresh_derived, embedded)
+            t_derive_server, _ = _timed(refresh_derived, server)
             quads = embedded.quad_count()
             assert server.quad_count() == quads, (
                 "the server holds other quads than the embedded store"
