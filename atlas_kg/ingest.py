@@ -7,7 +7,8 @@ what is new or changed, in chunks (bulk loader for large chunks, a transaction f
 ones). At the end, the merges across records (``resolve.refresh_resolution``) are
 recomputed over the whole store into ``graph/resolution``, each shared entity's
 description into ``graph/entities`` (``rdf.refresh_entities``) and the funding totals into
-``graph/funding`` (``rdf.refresh_funding``), each rewritten only if it changed.
+``graph/funding`` (``rdf.refresh_funding``), each rewritten only if it changed. After a
+write large enough for the bulk loader, the store's files are merged (``Store.compact``).
 A rejected input writes nothing and is reported with its reason; the others load.
 Re-ingesting the same input leaves the store exactly as it was; an updated page of the
 same partnership replaces its graph whole.
@@ -81,6 +82,8 @@ class IngestReport:
     quads_written: int = 0
     resolution: ResolutionSummary | None = None
     """The cross-record merges recomputed at the end (``resolve.refresh_resolution``)."""
+    compacted: bool = False
+    """Whether the store's files were merged at the end (after a bulk write)."""
 
     @property
     def loaded(self) -> int:
@@ -237,6 +240,9 @@ def _run(
     with _cyclic_gc_paused():
         _chunks(store, sources, report, base=base, progress=progress, now=now)
     report.resolution = refresh_derived(store, base=base, now=now, changed=bool(report.written))
+    if report.quads_written >= BULK_QUADS:
+        # After a bulk write, queries pay for every file it added until they are merged.
+        report.compacted = store.compact()
     return report
 
 

@@ -917,6 +917,10 @@ class RemoteStore:
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?g <{AKG_NS}contentHash> ?hash . ?s ?p ?o }} }}"
         )
 
+    def compact(self) -> bool:
+        """Nothing to do: the server compacts its own files."""
+        return False
+
     def stats(self) -> StoreStats:
         records = self._count(STATS_RECORDS_QUERY)
         graphs = self._count(f"SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ {_GRAPHS} }}")

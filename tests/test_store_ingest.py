@@ -336,3 +336,47 @@ def test_read_only_store_reads_what_was_written(tmp_path: Path) -> None:
     reader = open_store(tmp_path / "kg", read_only=True)
     assert reader.stats().records == 1
     reader.close()
+
+
+def _untimed(store: EmbeddedStore) -> set[str]:
+    """The quads but the time each graph was written (two ingests: two times)."""
+    return {str(q) for q in store.quads() if not q.predicate.value.endswith("generatedAtTime")}
+
+
+def _table_files(folder: Path) -> int:
+    return sum(1 for f in folder.iterdir() if f.suffix == ".sst")
+
+
+def test_a_bulk_ingest_compacts_the_store_and_a_small_one_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pages: Path
+) -> None:
+    from atlas_kg import ingest as ingest_module
+    from atlas_kg import synth
+
+    records = list(synth.generate(300, 3))  # ~57,000 quads: bulk-loaded in chunks
+    monkeypatch.setattr(ingest_module, "CHUNK_RECORDS", 100)
+    compacted = open_store(tmp_path / "compacted")
+    report = ingest_records(compacted, records)
+    assert report.quads_written >= ingest_module.BULK_QUADS and report.compacted
+    compacted.close()
+
+    # The same ingest with the final compaction left out: the same quads in more files,
+    # which compact() merges into as few as the compacted ingest left.
+    monkeypatch.setattr(EmbeddedStore, "compact", lambda self: False)
+    loose = open_store(tmp_path / "loose")
+    assert not ingest_records(loose, records).compacted
+    loose.close()
+    assert _table_files(tmp_path / "loose") > _table_files(tmp_path / "compacted")
+    monkeypatch.undo()
+    loose, compacted = open_store(tmp_path / "loose"), open_store(tmp_path / "compacted")
+    assert loose.compact()
+    loose.close()
+    assert _table_files(tmp_path / "loose") == _table_files(tmp_path / "compacted")
+    loose = open_store(tmp_path / "loose")
+    assert _untimed(loose) == _untimed(compacted) and len(_untimed(loose)) > 57_000
+
+    # A few pages go through a transaction: nothing to merge. Nor in memory.
+    small = open_store(tmp_path / "small")
+    assert not ingest(small, [pages]).compacted
+    memory = open_store(":memory:")
+    assert not ingest_records(memory, records).compacted and not memory.compact()
