@@ -4,7 +4,7 @@ The pipeline for each input: read (``parse.parse_file`` for a page, ``Record.fro
 for a line of a ``*.jsonl`` file) → resolve and map (``rdf.record_graph``, which calls
 ``resolve.resolve_record``) → compare its content hash with the store's copy → write only
 what is new or changed, in chunks (bulk loader for large chunks, a transaction for small
-ones). At the end, the merges across records (``resolve.refresh_resolution``) are
+ones; the next chunk is read while one is written). At the end, the merges across records (``resolve.refresh_resolution``) are
 recomputed over the whole store into ``graph/resolution``, each shared entity's
 description into ``graph/entities`` (``rdf.refresh_entities``) and the funding totals into
 ``graph/funding`` (``rdf.refresh_funding``), each rewritten only if it changed. After a
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -285,33 +286,50 @@ def _chunks(
     progress: Progress | None,
     now: datetime,
 ) -> None:
+    """Read and map each chunk while the one before it is written: the embedded store's
+    bulk loader releases the GIL, so on two cores parsing overlaps loading. Reads and
+    writes of the store still happen one at a time, in input order: a chunk's hashes are
+    read only once the previous chunk is written."""
     done = 0
-    for start in range(0, len(sources), CHUNK_RECORDS):
-        chunk: dict[str, tuple[NamedGraph, Record]] = {}
-        for source, load in sources[start : start + CHUNK_RECORDS]:
-            try:
-                record = load()
-                graph = record_graph(record, base=base)
-            except AtlasError as exc:
-                report.rejected.append(Rejected(source, str(exc)))
-                continue
-            finally:
-                done += 1
-                if progress is not None:
-                    progress(done, len(sources))
-            if graph.iri in chunk:  # the later input of a partnership wins
-                report.duplicates.append((chunk[graph.iri][0].source or "?", graph.iri))
-            chunk[graph.iri] = (graph, record)
-        _write(store, chunk, report, now=now)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-kg-write") as writer:
+        pending: Future[int] | None = None
+        for start in range(0, len(sources), CHUNK_RECORDS):
+            chunk: dict[str, tuple[NamedGraph, Record]] = {}
+            for source, load in sources[start : start + CHUNK_RECORDS]:
+                try:
+                    record = load()
+                    graph = record_graph(record, base=base)
+                except AtlasError as exc:
+                    report.rejected.append(Rejected(source, str(exc)))
+                    continue
+                finally:
+                    done += 1
+                    if progress is not None:
+                        progress(done, len(sources))
+                if graph.iri in chunk:  # the later input of a partnership wins
+                    report.duplicates.append((chunk[graph.iri][0].source or "?", graph.iri))
+                chunk[graph.iri] = (graph, record)
+            if pending is not None:
+                report.quads_written += pending.result()
+            to_write = _changed(store, chunk, report, now=now)
+            quads = sum(len(g.quads) for g in to_write)
+            pending = (
+                writer.submit(store.replace_records, to_write, bulk=quads >= BULK_QUADS)
+                if to_write
+                else None
+            )
+        if pending is not None:
+            report.quads_written += pending.result()
 
 
-def _write(
+def _changed(
     store: Store,
     chunk: dict[str, tuple[NamedGraph, Record]],
     report: IngestReport,
     *,
     now: datetime,
-) -> None:
+) -> list[NamedGraph]:
+    """The chunk's graphs that are new or changed, stamped; the others are reported."""
     known = store.content_hashes(chunk)
     to_write: list[NamedGraph] = []
     for iri, (graph, record) in chunk.items():
@@ -323,9 +341,7 @@ def _write(
         # Stamp the time read only on what is written: unchanged graphs stay identical.
         to_write.append(stamp(graph, now))
         report.written.append(iri)
-    if to_write:
-        quads = sum(len(g.quads) for g in to_write)
-        report.quads_written += store.replace_records(to_write, bulk=quads >= BULK_QUADS)
+    return to_write
 
 
 def drop(store: Store, record_id: str, *, base: str = DEFAULT_BASE) -> str:

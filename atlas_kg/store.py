@@ -228,7 +228,11 @@ class EmbeddedStore:
                     self._store.remove_graph(node)
             quads = [q for graph in graphs for q in graph.quads]
             if bulk:
-                self._store.bulk_extend(quads)
+                # From N-Quads bytes rather than bulk_extend(quads): bulk_load releases the
+                # GIL, so ingest reads the next chunk meanwhile. The quads were checked when
+                # built, hence lenient.
+                data = ox_.serialize(quads, format=RdfFormat.N_QUADS)
+                self._store.bulk_load(data, RdfFormat.N_QUADS, lenient=True)
             else:
                 self._store.extend(quads)
         except OSError as exc:

@@ -380,3 +380,58 @@ def test_a_bulk_ingest_compacts_the_store_and_a_small_one_does_not(
     assert not ingest(small, [pages]).compacted
     memory = open_store(":memory:")
     assert not ingest_records(memory, records).compacted and not memory.compact()
+
+
+def test_the_next_chunk_is_read_while_one_is_written_and_the_later_input_still_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    from dataclasses import replace
+
+    from atlas_kg import ingest as ingest_module
+    from atlas_kg import synth
+
+    records = list(synth.generate(40, 5))
+    # Record 3 again in the last chunk, retitled, while the first chunk may still be written.
+    inputs = [*records, replace(records[3], title="Titre revu")]
+    monkeypatch.setattr(ingest_module, "CHUNK_RECORDS", 10)
+    monkeypatch.setattr(ingest_module, "BULK_QUADS", 0)  # every chunk through the bulk loader
+
+    mapped, second_chunk_read = 0, threading.Event()
+    map_record = ingest_module.record_graph
+
+    def counting(record: Record, **kw: object):  # noqa: ANN202
+        nonlocal mapped
+        mapped += 1
+        if mapped == 11:
+            second_chunk_read.set()
+        return map_record(record, **kw)
+
+    monkeypatch.setattr(ingest_module, "record_graph", counting)
+    writers: list[str] = []
+
+    class Watched(EmbeddedStore):
+        def replace_records(self, graphs, *, bulk=False):  # noqa: ANN001, ANN202
+            # The vocabulary before and the derived graphs after are written by the caller.
+            if threading.current_thread() is not threading.main_thread():
+                if not writers:  # without overlap chunk 2 is not read until this returns
+                    assert second_chunk_read.wait(timeout=60), "chunk 2 not read during write 1"
+                writers.append(threading.current_thread().name)
+            return super().replace_records(graphs, bulk=bulk)
+
+    store = Watched(tmp_path / "kg")
+    report = ingest_records(store, inputs)
+    assert len(writers) == 5  # one write per chunk of records, none by the caller
+    assert len(report.written) == 41 and report.quads_written > 0
+
+    # The same store as reading everything in one chunk, where the later input replaces
+    # the earlier one in memory.
+    monkeypatch.setattr(ingest_module, "CHUNK_RECORDS", 1000)
+    one_chunk = open_store(tmp_path / "one")
+    ingest_records(one_chunk, inputs)
+    assert _untimed(store) == _untimed(one_chunk)
+    titles = store.query(
+        "SELECT ?t ?id WHERE { ?p a akg:Partnership ; akg:atlasId ?id ; dcterms:title ?t }",
+        substitutions={"id": Literal(records[3].source.atlas_id)},
+    )
+    assert [row["t"].value for row in titles] == ["Titre revu"]
