@@ -4,7 +4,8 @@
 
 - **SHACL** (pySHACL, ``ontology/shapes.ttl``) on every record graph with the vocabulary
   graph (record graphs are validated in chunks: each describes its own entities, so a
-  chunk is self-contained), and on the resolution graph;
+  chunk is self-contained), and on the resolution and funding graphs (``graph/entities``
+  repeats what the record graphs say, already validated there);
 - **every check** of ``queries/checks/*.rq``: a SPARQL query whose ``#+`` header gives a
   ``severity`` and a ``message`` with ``{column}`` fields. ``*_violation`` checks find
   errors (they return no rows on good data); ``*_warning`` and ``*_info`` checks find the
@@ -321,8 +322,9 @@ def run_checks(store: Store, checks: Sequence[NamedQuery] | None = None, *,
 
 _RECORD_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{AKG_NS}RecordGraph> }} }} ORDER BY ?g"
 _OTHER_GRAPHS = f"""
-SELECT ?g WHERE {{ GRAPH ?g {{ ?g a ?kind }} VALUES ?kind {{ <{AKG_NS}ResolutionGraph> }} }}
-"""
+SELECT ?g ?kind WHERE {{
+  GRAPH ?g {{ ?g a ?kind }} VALUES ?kind {{ <{AKG_NS}ResolutionGraph> <{AKG_NS}FundingGraph> }}
+}}"""
 _GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?_g { ?s ?p ?o } }"
 _RESOLVED_NODES = f"""
 CONSTRUCT {{ ?node ?p ?o }} WHERE {{
@@ -343,7 +345,8 @@ def _shapes() -> Any:
 def shacl_findings(
     store: Store, *, chunk: int = SHACL_CHUNK, base: str = DEFAULT_BASE
 ) -> tuple[bool, list[Finding], int]:
-    """Validate the store's record and resolution graphs against ``ontology/shapes.ttl``.
+    """Validate the store's record, resolution and funding graphs against
+    ``ontology/shapes.ttl``.
 
     Returns (conforms, findings, graphs validated). A result repeated by several chunks (a
     shared entity) is reported once.
@@ -353,7 +356,7 @@ def shacl_findings(
     vocabulary = [Triple(q.subject, q.predicate, q.object) for q in vocabulary_quads(base=base)]
     shapes = _shapes()
     record_graphs = [row["g"] for row in store.query(_RECORD_GRAPHS)]  # type: ignore[union-attr]
-    other_graphs = [row["g"] for row in store.query(_OTHER_GRAPHS)]  # type: ignore[union-attr]
+    other_graphs = [(row["g"], row["kind"]) for row in store.query(_OTHER_GRAPHS)]  # type: ignore[union-attr]
     conforms = True
     findings: dict[tuple, Finding] = {}
     batches: list[list[Triple]] = []
@@ -362,9 +365,11 @@ def shacl_findings(
         for g in record_graphs[start : start + chunk]:
             triples.extend(store.query(_GRAPH, substitutions={"_g": g}))  # type: ignore[arg-type]
         batches.append(triples)
-    for g in other_graphs:
+    for g, kind in other_graphs:
         triples = list(store.query(_GRAPH, substitutions={"_g": g}))  # type: ignore[arg-type]
-        batches.append(triples + list(store.query(_RESOLVED_NODES)))  # type: ignore[arg-type]
+        if kind.value.endswith("ResolutionGraph"):  # with the nodes its decisions name
+            triples += store.query(_RESOLVED_NODES)  # type: ignore[arg-type]
+        batches.append(triples)
     for triples in batches:
         ok, results = _pyshacl(triples + vocabulary, shapes)
         conforms = conforms and ok

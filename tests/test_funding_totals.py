@@ -166,3 +166,23 @@ def test_ingest_again_adds_the_graph_a_store_lacks(tmp_path: Path) -> None:
     assert run_query(store, "funding_by_country").rows == []
     assert ingest_records(store, records).written == []
     assert _stored(store) == before and run_query(store, "funding_by_country").rows
+
+
+def test_validate_checks_the_funding_graph(tmp_path: Path) -> None:
+    from atlas_kg.quality import validate
+
+    store = open_store(tmp_path / "kg")
+    ingest_records(store, [full_record(atlas_id=1), full_record(atlas_id=2)])
+    good = validate(store, checks=[])  # SHACL only (full_record has faults for the checks)
+    # Two record graphs and graph/funding (no merge across records: no graph/resolution).
+    assert good.shacl_conforms and good.ok and good.graphs_validated == 3, good.text()
+
+    # A total that sums a funder and a country at once: an error focused on that total.
+    total = next(
+        q.subject for q in store.quads(FUNDING) if q.predicate.value.endswith("totalFunder")
+    )
+    g = NamedNode(FUNDING)
+    store._store.add(Quad(total, NamedNode(DEF + "totalCountry"), NamedNode(ID + "country/sn"), g))
+    bad = validate(store, checks=[])
+    assert not bad.ok and bad.shacl_conforms is False
+    assert [f.focus for f in bad.findings if f.check == "shacl"] == [total.value]
