@@ -348,7 +348,7 @@ def _table_files(folder: Path) -> int:
 
 
 def test_a_bulk_ingest_compacts_the_store_and_a_small_one_does_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pages: Path
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from atlas_kg import ingest as ingest_module
     from atlas_kg import synth
@@ -375,9 +375,9 @@ def test_a_bulk_ingest_compacts_the_store_and_a_small_one_does_not(
     loose = open_store(tmp_path / "loose")
     assert _untimed(loose) == _untimed(compacted) and len(_untimed(loose)) > 57_000
 
-    # A few pages go through a transaction: nothing to merge. Nor in memory.
+    # A record or a few go through a transaction: nothing to merge. Nor in memory.
     small = open_store(tmp_path / "small")
-    assert not ingest(small, [pages]).compacted
+    assert not ingest_records(small, [full_record()]).compacted
     memory = open_store(":memory:")
     assert not ingest_records(memory, records).compacted and not memory.compact()
 
