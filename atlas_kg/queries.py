@@ -40,6 +40,7 @@ from .errors import QueryError
 from .iris import search_key
 from .paths import QUERIES_DIR
 from .store import Store, Term
+from .vocab import AKG_NS, ox
 
 __all__ = [
     "NamedQuery",
@@ -318,7 +319,54 @@ def run_query(
     for solution in solutions:
         terms = list(solution)
         rows.append({c: _value(terms[i]) for c, i in at})
+    if not rows and (graph := _missing_derived_graph(store, query)):
+        raise QueryError(
+            query.name,
+            f"this query reads {graph}, which this store lacks: it was written by an earlier "
+            "version of atlas-kg. Run the same `atlas-kg ingest` again: it writes no record "
+            "and adds the graph",
+        )
     return QueryResult(list(query.columns), rows)
+
+
+# The derived graphs a query may read, each with the terms that only it holds and what it
+# is derived from. A store written before the graph existed has the data but not the graph,
+# and a query reading it would answer nothing, silently.
+_AKG = ox.AKG
+_DERIVED_GRAPHS = (
+    (
+        _AKG.EntityGraph,
+        "graph/entities",
+        (_AKG.EntityGraph,),
+        f"ASK {{ GRAPH ?g {{ ?g a {_AKG.RecordGraph} }} }}",
+    ),
+    (
+        _AKG.FundingGraph,
+        "graph/funding",
+        (
+            _AKG.FundingGraph,
+            _AKG.FundingTotal,
+            _AKG.totalAmount,
+            _AKG.totalFunder,
+            _AKG.totalCountry,
+            _AKG.totalYear,
+            _AKG.fundedPartnerships,
+        ),
+        f"ASK {{ ?row {_AKG.amount} ?amount }}",
+    ),
+)
+
+
+def _missing_derived_graph(store: Store, query: NamedQuery) -> str | None:
+    """The derived graph this query reads that the store lacks although it has its data."""
+    for kind, graph, terms, source in _DERIVED_GRAPHS:
+        names = [t.value for t in terms] + ["akg:" + t.value.removeprefix(AKG_NS) for t in terms]
+        if not any(re.search(re.escape(n) + r"\b", query.sparql) for n in names):
+            continue
+        has_graph = bool(store.query(f"ASK {{ GRAPH ?g {{ ?g a {kind} }} }}"))
+        if not has_graph and bool(store.query(source)):
+            return graph
+    return None
 
 
 def run_check(store: Store, check: str | NamedQuery) -> QueryResult:

@@ -8,10 +8,14 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from graph_helpers import full_record, shacl_conforms
 from pyoxigraph import NamedNode, Quad
 
 from atlas_kg import synth
+from atlas_kg.cli import main
+from atlas_kg.errors import QueryError
 from atlas_kg.ingest import drop, ingest_records
 from atlas_kg.queries import run_query
 from atlas_kg.record import Funding
@@ -163,9 +167,30 @@ def test_ingest_again_adds_the_graph_a_store_lacks(tmp_path: Path) -> None:
     ingest_records(store, records)
     before = _stored(store)
     assert store.drop_record(FUNDING)
-    assert run_query(store, "funding_by_country").rows == []
+    # Its funding queries say so rather than answer nothing, in the library and the CLI.
+    message = (
+        "query 'funding_by_country': this query reads graph/funding, which this store lacks: "
+        "it was written by an earlier version of atlas-kg. Run the same `atlas-kg ingest` "
+        "again: it writes no record and adds the graph"
+    )
+    store.close()
+    cli = CliRunner().invoke(main, ["--store", str(tmp_path / "kg"), "query", "funding_by_country"])
+    assert cli.exit_code == 1 and cli.output == f"Error: {message}\n", cli.output
+    store = open_store(tmp_path / "kg")
+    with pytest.raises(QueryError) as exc:
+        run_query(store, "funding_by_country")
+    assert str(exc.value) == message
+    with pytest.raises(QueryError, match="'funding_by_funder': this query reads graph/funding"):
+        run_query(store, "funding_by_funder", {"year": "2019"})
     assert ingest_records(store, records).written == []
     assert _stored(store) == before and run_query(store, "funding_by_country").rows
+    # The same for graph/entities, which post_contacts reads.
+    assert store.drop_record(ID + "graph/entities")
+    with pytest.raises(QueryError, match="this query reads graph/entities, which this store"):
+        run_query(store, "post_contacts")
+    # No error where there is nothing to sum (test_records_without_amounts_have_no_funding_graph)
+    # or nothing at all.
+    assert run_query(open_store(tmp_path / "empty"), "funding_by_funder").rows == []
 
 
 def test_validate_checks_the_funding_graph(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from atlas_kg import synth
 from atlas_kg.cli import main
 from atlas_kg.errors import ConfigError, QueryError, StoreError
 from atlas_kg.ingest import ingest_records
+from atlas_kg.iris import funding_graph_iri
 from atlas_kg.queries import run_query
 from atlas_kg.rdf import vocabulary_graph
 from atlas_kg.remote import (
@@ -340,6 +341,13 @@ def test_ingest_into_a_server_is_idempotent_and_an_update_replaces_the_graph(
         assert server.drop_record(graph) is False
         assert server.quads(graph) == []
         assert server.quad_count() == local.quad_count() - len(local.quads(graph))
+
+        # A server store without graph/funding (written by an older atlas-kg): its funding
+        # queries say so (two ASK queries on the server) instead of answering nothing.
+        assert run_query(server, "funding_by_country").rows
+        assert server.drop_record(funding_graph_iri())
+        with pytest.raises(QueryError, match="reads graph/funding, which this store lacks"):
+            run_query(server, "funding_by_country")
 
 
 def test_query_forms_and_malicious_parameters_on_a_server(

@@ -11,8 +11,10 @@ import pytest
 
 from atlas_kg import remote as remote_module
 from atlas_kg import synth
-from atlas_kg.errors import StoreError
+from atlas_kg.errors import QueryError, StoreError
 from atlas_kg.ingest import ingest_records
+from atlas_kg.iris import funding_graph_iri
+from atlas_kg.queries import run_query
 from atlas_kg.remote import RemoteStore, config_from_url, push
 from atlas_kg.store import EmbeddedStore
 
@@ -214,6 +216,10 @@ def test_virtuoso_ingest_is_idempotent_and_replaces_updated_records(
         ingest_records(reference, [changed])
         assert remote.quad_count() == reference.quad_count()
         assert _content(remote.quads(graph)) == _content(reference.quads(graph))
+        # Without graph/funding, the funding queries say so (ASK on Virtuoso too).
+        assert remote.drop_record(funding_graph_iri())
+        with pytest.raises(QueryError, match="reads graph/funding, which this store lacks"):
+            run_query(remote, "funding_by_funder")
 
 
 @pytest.mark.virtuoso
