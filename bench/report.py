@@ -51,11 +51,20 @@ def merge(results: dict[str, Any], entry: dict[str, Any]) -> None:
         kept = {k: v for k, v in old.get("stages", {}).items() if k not in entry["stages"]}
         if kept:
             entry["stages"] = {**kept, **entry["stages"]}
-            earlier = dict(old.get("earlier_stages") or {})
-            for name in kept:
-                earlier.setdefault(name, {"date": old["date"], "command": old["command"]})
-            entry["earlier_stages"] = earlier
+            # A kept stage was measured by the old entry's run, or by the run it was kept
+            # from; a stage measured again now is not from an earlier run any more.
+            before = old.get("earlier_stages") or {}
+            run = {"date": old["date"], "command": old["command"], "code": _code(old)}
+            entry["earlier_stages"] = {name: before.get(name, run) for name in kept}
     results["sizes"][key] = entry
+
+
+def _code(entry: dict[str, Any]) -> str | None:
+    """The commit a run measured, ``+`` when the working tree had changes (None: unknown)."""
+    m = entry.get("machine") or {}
+    if not m.get("commit"):
+        return None
+    return m["commit"] + (" + uncommitted changes" if m.get("uncommitted_changes") else "")
 
 
 def save(results: dict[str, Any], path: Path) -> None:
@@ -322,7 +331,8 @@ def _machine_section(entries: list[dict[str, Any]]) -> list[str]:
         ["OS", m["os"]],
         ["Python", m["python"]],
         ["Packages", packages],
-        ["Code", f"commit {m['commit']}" + (" + uncommitted changes" if m["uncommitted_changes"] else "")],
+        ["Code (each size's latest run; earlier stages above)",
+         "; ".join(f"{_n(e['records'])}: commit {_code(e) or '?'}" for e in entries)],
         ["Load average (1 min) at the start → end of each size", "; ".join(loads) or "—"],
     ]  # fmt: skip
     lines = ["## Machine", ""] + _table(["", ""], rows)
@@ -607,7 +617,8 @@ def markdown(results: dict[str, Any], *, plot_link: str | None) -> str:
     )
     lines += ["These results were produced by:", "", "```sh", *commands, "```", ""]
     kept = [
-        f"{_n(e['records'])} records: {name} ({x['date'][:16].replace('T', ' ')} UTC)"
+        f"{_n(e['records'])} records: {name} ({x['date'][:16].replace('T', ' ')} UTC, "
+        f"{'commit ' + x['code'] if x.get('code') else 'commit not recorded'})"
         for e in entries
         for name, x in (e.get("earlier_stages") or {}).items()
     ]

@@ -176,3 +176,25 @@ def test_remote_stage_queries_both_stores_on_the_same_derived_graphs(bench, tmp_
     assert all(q["rows"] == q["server_rows"] for q in queries.values()), queries
     assert queries["funding_by_funder"]["rows"] > 40 and queries["post_contacts"]["rows"] > 0
     assert (tmp_path / "remote.json").exists()
+
+
+def test_merging_a_partial_run_dates_each_kept_stage_by_the_run_that_measured_it(bench) -> None:
+    def run(date: str, stages: list[str]) -> dict:
+        return {"records": 10, "seed": 1, "date": date, "command": f"bench --stages {','.join(stages)}",
+                "machine": {"commit": "abc1234", "uncommitted_changes": date == "07:00"},
+                "stages": {s: {"measured": date} for s in stages}}  # fmt: skip
+
+    results: dict = {"sizes": {}}
+    bench.report.merge(results, run("07:00", ["parse", "ingest", "queries", "network"]))
+    bench.report.merge(results, run("09:00", ["ingest", "queries"]))
+    bench.report.merge(results, run("10:00", ["network"]))
+    entry = results["sizes"]["10"]
+    assert {s: v["measured"] for s, v in entry["stages"].items()} == {
+        "parse": "07:00", "ingest": "09:00", "queries": "09:00", "network": "10:00"
+    }  # fmt: skip
+    assert {s: x["date"] for s, x in entry["earlier_stages"].items()} == {
+        "parse": "07:00", "ingest": "09:00", "queries": "09:00"
+    }  # fmt: skip
+    assert entry["earlier_stages"]["ingest"]["command"] == "bench --stages ingest,queries"
+    assert entry["earlier_stages"]["ingest"]["code"] == "abc1234"
+    assert entry["earlier_stages"]["parse"]["code"] == "abc1234 + uncommitted changes"
