@@ -4,11 +4,12 @@ The pipeline for each input: read (``parse.parse_file`` for a page, ``Record.fro
 for a line of a ``*.jsonl`` file) → resolve and map (``rdf.record_graph``, which calls
 ``resolve.resolve_record``) → compare its content hash with the store's copy → write only
 what is new or changed, in chunks (bulk loader for large chunks, a transaction for small
-ones; the next chunk is read while one is written). At the end, the merges across records (``resolve.refresh_resolution``) are
-recomputed over the whole store into ``graph/resolution``, each shared entity's
-description into ``graph/entities`` (``rdf.refresh_entities``) and the funding totals into
-``graph/funding`` (``rdf.refresh_funding``), each rewritten only if it changed. After a
-write large enough for the bulk loader, the store's files are merged (``Store.compact``).
+ones; the next chunk is read while one is written). At the end, the merges across records
+(``resolve.refresh_resolution``) are recomputed over the whole store into
+``graph/resolution``, each shared entity's description into ``graph/entities``
+(``rdf.refresh_entities``) and the funding totals into ``graph/funding``
+(``rdf.refresh_funding``), each rewritten only if it changed. After a write large enough
+for the bulk loader, the store's files are merged (``Store.compact``).
 A rejected input writes nothing and is reported with its reason; the others load.
 Re-ingesting the same input leaves the store exactly as it was; an updated page of the
 same partnership replaces its graph whole.
