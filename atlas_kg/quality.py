@@ -323,7 +323,7 @@ def run_checks(store: Store, checks: Sequence[NamedQuery] | None = None, *,
 _RECORD_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{AKG_NS}RecordGraph> }} }} ORDER BY ?g"
 _OTHER_GRAPHS = f"""
 SELECT ?g ?kind WHERE {{
-  GRAPH ?g {{ ?g a ?kind }} VALUES ?kind {{ <{AKG_NS}ResolutionGraph> <{AKG_NS}FundingGraph> }}
+  GRAPH ?g {{ ?g a ?kind }} VALUES ?kind {{ {ox.AKG.ResolutionGraph} {ox.AKG.FundingGraph} }}
 }}"""
 _GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?_g { ?s ?p ?o } }"
 _RESOLVED_NODES = f"""
@@ -367,7 +367,7 @@ def shacl_findings(
         batches.append(triples)
     for g, kind in other_graphs:
         triples = list(store.query(_GRAPH, substitutions={"_g": g}))  # type: ignore[arg-type]
-        if kind.value.endswith("ResolutionGraph"):  # with the nodes its decisions name
+        if kind == ox.AKG.ResolutionGraph:  # with the nodes its decisions name
             triples += store.query(_RESOLVED_NODES)  # type: ignore[arg-type]
         batches.append(triples)
     for triples in batches:
