@@ -15,7 +15,9 @@ normalised ``akg:searchKey`` of the value, so matching ignores case and accents)
 solutions, so a parameter's variable must be projected (and grouped on, in an aggregate
 query) and used in triple patterns, not in ``FILTER``. When an optional parameter is not
 given, every line mentioning its variable is left out of the query: write the pattern
-that uses it, and its projection, on lines of their own.
+that uses it, and its projection, on lines of their own. ``queries/unfiltered/<name>.rq``,
+when it exists, is run instead when no optional parameter is given: the same rows, in a
+text planned for the whole store (scans joined by hashing, not a lookup per row).
 
 Cells holding several values (``GROUP_CONCAT`` with the separator ``"\\u001f"``) come back
 sorted and joined with `` ; ``. ``queries/checks/*_violation.rq`` return no rows on good
@@ -59,6 +61,9 @@ SEVERITIES = ("error", "warning", "info")
 MULTI_SEPARATOR = "\x1f"
 """``GROUP_CONCAT`` separator of multi-valued cells (written ``"\\u001f"`` in SPARQL)."""
 CHECKS_DIR = "checks"
+UNFILTERED_DIR = "unfiltered"
+"""``unfiltered/<name>.rq``: the text of ``<name>`` run when none of its optional parameters
+is given (same columns and rows; written for a pass over the whole store)."""
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -90,6 +95,9 @@ class NamedQuery:
     """Checks only (``queries/checks/``): ``error``, ``warning`` or ``info``."""
     message: str | None = None
     """Checks only: what a row means and what to do, with ``{column}`` fields."""
+    unfiltered: str | None = None
+    """The text of ``unfiltered/<name>.rq``, if there is one: run instead of ``sparql`` when
+    no optional parameter is given."""
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -187,7 +195,31 @@ def _parse(path: Path, name: str) -> NamedQuery:
         text,
         severity,
         message and message.strip(),
+        _unfiltered(path, name, params),
     )
+
+
+def _unfiltered(path: Path, name: str, params: list[Param]) -> str | None:
+    """The text of ``unfiltered/<name>.rq`` beside ``path``, checked against the params."""
+    variant = path.parent / UNFILTERED_DIR / path.name
+    if not variant.is_file():
+        return None
+    try:
+        text = variant.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise QueryError(name, f"cannot read {variant}: {exc.strerror or exc}") from None
+    if any(line.startswith("#+") for line in text.splitlines()):
+        raise QueryError(name, f"{variant}: no '#+' header here; the header is {path.name}'s")
+    for p in params:
+        used = re.search(rf"\?{p.variable}\b", text) is not None
+        if used != p.required:
+            raise QueryError(
+                name,
+                f"{variant}: runs when no optional parameter is given, so it must use "
+                f"?{p.variable} only if {p.name!r} is required (it is "
+                f"{'required' if p.required else 'optional'})",
+            )
+    return text
 
 
 def _directory(directory: Path | None) -> Path:
@@ -278,6 +310,9 @@ def prepare(
         query.param(k).variable: _bind(query, query.param(k), v)  # type: ignore[union-attr]
         for k, v in params.items()
     }
+    filtered = any(not p.required and p.name in params for p in query.params)
+    if query.unfiltered is not None and not filtered:
+        return query.unfiltered, substitutions
     absent = [f"?{p.variable}" for p in query.params if p.name not in params]
     lines = [
         line
@@ -361,7 +396,8 @@ def _missing_derived_graph(store: Store, query: NamedQuery) -> str | None:
     """The derived graph this query reads that the store lacks although it has its data."""
     for kind, graph, terms, source in _DERIVED_GRAPHS:
         names = [t.value for t in terms] + ["akg:" + t.value.removeprefix(AKG_NS) for t in terms]
-        if not any(re.search(re.escape(n) + r"\b", query.sparql) for n in names):
+        texts = (query.sparql, query.unfiltered or "")
+        if not any(re.search(re.escape(n) + r"\b", t) for n in names for t in texts):
             continue
         has_graph = bool(store.query(f"ASK {{ GRAPH ?g {{ ?g a {kind} }} }}"))
         if not has_graph and bool(store.query(source)):

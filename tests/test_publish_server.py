@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import html
 import json
+import re
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,7 +29,7 @@ from atlas_kg.ingest import ingest_records
 from atlas_kg.iris import DEFAULT_BASE
 from atlas_kg.publish.config import ETALAB_2
 from atlas_kg.publish.server import ServerProcess, free_port
-from atlas_kg.queries import _value, list_queries, prepare, run_query
+from atlas_kg.queries import _value, list_queries, load_query, prepare, run_query
 from atlas_kg.rdf import NamedGraph
 from atlas_kg.record import (
     DiplomaticPost,
@@ -590,6 +592,12 @@ def test_named_query_api(client: httpx.Client, local_store) -> None:
     assert client.get("queries/no_such_query").status_code == 404
     doc = client.get("queries/collectivity", headers={"Accept": "text/html"}).text
     assert "the collectivity&#x27;s name" in doc and "<h2>Parameters</h2>" in doc
+    assert "<h3>Without filters</h3>" not in doc
+    listing = client.get("queries/partnerships", headers={"Accept": "text/html"}).text
+    texts = re.findall(r"<pre>(.*?)</pre>", listing, flags=re.S)
+    partnerships = load_query("partnerships")
+    assert [html.unescape(t) for t in texts] == [partnerships.sparql, partnerships.unfiltered]
+    assert "<h3>Without filters</h3>" in listing
     table = client.get(
         "queries/collectivity", params={"name": "Commune de Testville", "format": "html"}
     ).text

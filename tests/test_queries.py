@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from graph_helpers import CASES
+from pyoxigraph import Literal
 
 from atlas_kg.errors import QueryError
 from atlas_kg.ingest import ingest
@@ -110,6 +113,92 @@ def test_parameter_errors_name_the_query_and_the_choices(store: EmbeddedStore) -
         load_query("../etc/passwd")
 
 
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    from atlas_kg import synth
+    from atlas_kg.ingest import ingest_records
+
+    store = open_store(tmp_path_factory.mktemp("synthetic") / "kg")
+    assert ingest_records(store, synth.generate(400, 7)).ok
+    return store  # type: ignore[return-value]
+
+
+UNFILTERED = [q.name for q in list_queries() if q.unfiltered is not None]
+
+
+def test_partnerships_has_a_text_for_the_whole_store() -> None:
+    assert "partnerships" in UNFILTERED
+    query = load_query("partnerships")
+    assert prepare(query, {})[0] == query.unfiltered
+    for given in ({"country": "Mali"}, {"status": "ongoing", "theme": "eau"}):
+        text, _ = prepare(query, given)
+        assert text != query.unfiltered and "akg:searchKey" in text
+
+
+@pytest.mark.parametrize("name", UNFILTERED)
+@pytest.mark.parametrize("data", ["fixture", "synthetic", "real pages"])
+def test_the_unfiltered_text_gives_the_rows_of_the_filtered_one(
+    request: pytest.FixtureRequest, tmp_path: Path, name: str, data: str
+) -> None:
+    if data == "real pages":
+        shared = request.getfixturevalue("shared")
+        store = open_store(tmp_path / "kg")
+        pages = [*(shared / "atlas-pages").glob("prjId_*.txt"), *(shared / "seeds").glob("*.txt")]
+        assert ingest(store, pages).ok
+    else:
+        store = request.getfixturevalue("store" if data == "fixture" else "synthetic")
+    query = load_query(name)
+    got = run_query(store, query).rows
+    # The same query without its unfiltered text: the general one, every filter line left out.
+    assert got == run_query(store, replace(query, unfiltered=None)).rows
+    assert len(got) >= 4
+    if name == "partnerships" and data == "synthetic":  # multi-valued cells are compared too
+        assert any(" ; " in (r["french_partners"] or "") for r in got)
+        assert any(" ; " in (r["foreign_partners"] or "") for r in got)
+
+
+BAD_UNFILTERED = {
+    "header": ("#+ summary: y\nSELECT ?a ?_c {}", "no '#+' header here; the header is q.rq's"),
+    "optional_used": (
+        "SELECT ?a ?_b {}",
+        "must use ?_b only if 'b' is required (it is optional)",
+    ),
+    "required_unused": (
+        "SELECT ?a {}",
+        "must use ?_c only if 'c' is required (it is required)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UNFILTERED))
+def test_broken_unfiltered_texts_are_errors(tmp_path: Path, case: str) -> None:
+    text, message = BAD_UNFILTERED[case]
+    (tmp_path / "q.rq").write_text(
+        "#+ summary: x\n#+ columns: [a]\n#+ params:\n#+   - {name: b}\n"
+        "#+   - {name: c, required: true}\nSELECT ?a ?_b ?_c {}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "unfiltered").mkdir()
+    (tmp_path / "unfiltered" / "q.rq").write_text(text, encoding="utf-8")
+    with pytest.raises(QueryError, match=re.escape(message)) as raised:
+        load_query("q", tmp_path)
+    assert str(tmp_path / "unfiltered" / "q.rq") in str(raised.value)
+
+
+def test_an_unfiltered_text_keeps_the_required_parameters(tmp_path: Path) -> None:
+    (tmp_path / "q.rq").write_text(
+        "#+ summary: x\n#+ columns: [a]\n#+ params:\n#+   - {name: b}\n"
+        "#+   - {name: c, required: true}\nSELECT ?a ?_b ?_c {}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "unfiltered").mkdir()
+    (tmp_path / "unfiltered" / "q.rq").write_text("SELECT ?a ?_c {}\n", encoding="utf-8")
+    query = load_query("q", tmp_path)
+    assert prepare(query, {"c": "1"}) == ("SELECT ?a ?_c {}\n", {"_c": Literal("1")})
+    assert prepare(query, {"c": "1", "b": "2"})[0].endswith("\nSELECT ?a ?_b ?_c {}")
+    assert [q.name for q in list_queries(tmp_path)] == ["q"]  # not a query of its own
+
+
 def test_absent_optional_parameter_lines_are_left_out() -> None:
     query = load_query("partnerships")
     text, subs = prepare(query, {"country": "Mali"})
@@ -173,7 +262,6 @@ def test_checks_pass_on_the_fixture(store: EmbeddedStore) -> None:
 
 
 def test_the_ontology_readme_examples_run(store: EmbeddedStore) -> None:
-    import re
 
     from graph_helpers import ROOT
 

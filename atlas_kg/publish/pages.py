@@ -621,6 +621,15 @@ def query_page(links: Links, query: NamedQuery, *, values: dict[str, str] | None
     if result is not None:
         parts.append(results_table(links, result))
     parts.append(html("<h2>SPARQL</h2><pre>{}</pre>", query.sparql))
+    if query.unfiltered is not None:
+        parts.append(
+            html(
+                "<h3>Without filters</h3><p>When no optional parameter is given, this text runs "
+                "instead: the same rows, each column read in one pass over the store.</p>"
+                "<pre>{}</pre>",
+                query.unfiltered,
+            )
+        )
     return layout(links, f"Query {query.name}", join(parts), static=static)
 
 
