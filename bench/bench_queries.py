@@ -10,6 +10,14 @@ Oxigraph: the reference store opened read-only in a fresh process; per case one 
 run, then ``runs`` timed runs of ``queries.run_query`` (the user's call: bound parameters,
 rows converted to Python values).
 
+The output floor, per case: what returning the same rows costs on this engine with nothing
+left to compute. The rows the query returned are written to a fresh on-disk store, ready
+made (one node per row, one triple per cell, the row's rank as an integer; bulk-loaded and
+compacted as ingest leaves a store), and read back by the same ``run_query`` call with one
+scan per column joined by hashing, in rank order. Its rows are checked equal to the query's.
+A query slower than its floor by a small factor is bound by its output (decoding each
+string term, converting it to Python), not by its joins.
+
 rdflib, the naive baseline: the store's N-Quads dump parsed into an rdflib
 ``Dataset(default_union=True)`` (timed: rdflib's load, compared with ingest), then the
 same SPARQL text with the same bound parameters (``initBindings``). rdflib can take
@@ -22,8 +30,10 @@ from __future__ import annotations
 
 import json
 import signal
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from .common import ChildError, ChildTimeout, in_child, summary
@@ -120,7 +130,8 @@ def cases(truth: str) -> list[dict[str, Any]]:
 
 
 def oxigraph_queries(store_dir: str, todo: list[dict], runs: int) -> dict[str, Any]:
-    """Child: each case once to warm up, then ``runs`` timed runs; rows counted."""
+    """Child: each case once to warm up, then ``runs`` timed runs; rows counted; then the
+    case's output floor (``output_floor``)."""
     from atlas_kg.queries import run_query
     from atlas_kg.store import EmbeddedStore
 
@@ -128,18 +139,86 @@ def oxigraph_queries(store_dir: str, todo: list[dict], runs: int) -> dict[str, A
     store = EmbeddedStore(store_dir, read_only=True)
     opened = time.perf_counter() - start
     out = []
-    for case in todo:
-        t0 = time.perf_counter()
-        rows = len(run_query(store, case["query"], case["params"]))
-        first = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="atlas-kg-floor-") as scratch:
+        for i, case in enumerate(todo):
+            t0 = time.perf_counter()
+            result = run_query(store, case["query"], case["params"])
+            first = time.perf_counter() - t0
+            samples = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                run_query(store, case["query"], case["params"])
+                samples.append(time.perf_counter() - t0)
+            floor = output_floor(store, case["query"], case["params"], Path(scratch, str(i)), runs)
+            floor["rows_match"] = floor.pop("rows") == result.rows
+            out.append({"case": case["case"], "rows": len(result), "first": first,
+                        "samples": samples, "floor": floor})  # fmt: skip
+    store.close()
+    return {"open_seconds": opened, "cases": out}
+
+
+_FLOOR = "urn:atlas-kg:bench:floor:"
+
+
+def output_floor(
+    store: Any, name: str, params: dict[str, str], directory: Path, runs: int
+) -> dict[str, Any]:
+    """The rows of named query ``name`` read back ready-made from a store of their own.
+
+    Returns the timed ``samples`` (after one warm-up run) and the ``rows`` read back, as
+    ``run_query`` gives them. ``directory`` must not exist; the store is left there.
+    """
+    from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store
+
+    from atlas_kg.queries import NamedQuery, load_query, prepare, run_query
+    from atlas_kg.store import EmbeddedStore
+
+    query = load_query(name)
+    text, substitutions = prepare(query, params)
+    solutions = store.query(text, substitutions=substitutions)
+    assert isinstance(solutions, QuerySolutions)
+    names = [v.value for v in solutions.variables]
+    at = [names.index(c) for c in query.columns]
+    graph, rank = NamedNode(_FLOOR + "graph"), NamedNode(_FLOOR + "rank")
+    columns = [NamedNode(f"{_FLOOR}column/{c}") for c in query.columns]
+    integer = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    quads = []
+    for i, solution in enumerate(solutions):
+        row = NamedNode(f"{_FLOOR}row/{i}")
+        quads.append(Quad(row, rank, Literal(str(i), datatype=integer), graph))
+        terms = list(solution)
+        quads += [
+            Quad(row, column, terms[j], graph)
+            for column, j in zip(columns, at, strict=True)
+            if terms[j] is not None
+        ]
+    writer = Store(str(directory))
+    writer.bulk_extend(quads)
+    writer.optimize()
+    writer.flush()
+    del writer  # closes it: the read-only handle below is the one measured
+    optionals = "".join(
+        f"  OPTIONAL {{ SELECT ?row ?{c} WHERE {{ ?row <{p.value}> ?{c} }} }}\n"
+        for c, p in zip(query.columns, columns, strict=True)
+    )
+    sparql = (
+        f"SELECT {' '.join('?' + c for c in query.columns)} WHERE {{\n"
+        f"  {{ SELECT ?row ?rank WHERE {{ ?row <{rank.value}> ?rank }} }}\n"
+        f"{optionals}}}\nORDER BY ?rank"
+    )
+    floor = NamedQuery(f"{name} (output floor)", directory, query.summary, query.columns,
+                       sparql=sparql)  # fmt: skip
+    ready = EmbeddedStore(directory, read_only=True)
+    try:
+        rows = run_query(ready, floor).rows
         samples = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            run_query(store, case["query"], case["params"])
+            run_query(ready, floor)
             samples.append(time.perf_counter() - t0)
-        out.append({"case": case["case"], "rows": rows, "first": first, "samples": samples})
-    store.close()
-    return {"open_seconds": opened, "cases": out}
+    finally:
+        ready.close()
+    return {"samples": samples, "rows": rows}
 
 
 def interleaved_queries(
@@ -320,6 +399,8 @@ def run(
         seconds = summary(mine["samples"])
         row.update(params=case["params"], rows=mine["rows"], first_seconds=mine["first"],
                    seconds=seconds)  # fmt: skip
+        floor = mine["floor"]
+        row["floor"] = {"seconds": summary(floor["samples"]), "rows_match": floor["rows_match"]}
         theirs = rd_cases.get(case["case"])
         if theirs is not None:
             row["rdflib"] = _versus(seconds["median"], mine["rows"], theirs, rdflib_timeout)

@@ -22,6 +22,31 @@ def bench(monkeypatch: pytest.MonkeyPatch):
     return bench
 
 
+def test_output_floor_reads_back_the_rows_of_the_query(bench, tmp_path: Path) -> None:
+    from pyoxigraph import Store
+
+    from atlas_kg.ingest import ingest
+    from atlas_kg.queries import run_query
+    from atlas_kg.store import open_store
+
+    store = open_store(tmp_path / "kg")
+    assert ingest(store, [ROOT / "tests" / "cases" / "queries" / "records.jsonl"]).ok
+    cases = [("partnerships", {}), ("partnerships", {"country": "Sénégal"}), ("themes", {})]
+    read_back = []
+    for i, (name, params) in enumerate(cases):
+        floor = bench.bench_queries.output_floor(store, name, params, tmp_path / str(i), 3)
+        rows = run_query(store, name, params).rows
+        assert floor["rows"] == rows and len(floor["samples"]) == 3
+        # One triple per cell that has a value, and the row's rank: nothing else to read.
+        cells = sum(v is not None for r in rows for v in r.values())
+        assert len(Store.read_only(str(tmp_path / str(i)))) == len(rows) + cells
+        read_back.append(floor["rows"])
+    # Empty cells stay empty (a partnership without an Atlas id, status or year); cells of
+    # several values come back sorted and joined, as from the query.
+    assert any(r["atlas_id"] is None and r["status"] is None for r in read_back[0])
+    assert any(" ; " in (r["foreign_partners"] or "") for r in read_back[0])
+
+
 @pytest.mark.slow
 def test_quick_run_measures_every_own_stage_and_writes_the_report(tmp_path: Path) -> None:
     out = tmp_path / "results"
@@ -58,6 +83,9 @@ def test_quick_run_measures_every_own_stage_and_writes_the_report(tmp_path: Path
     assert hub["rows"] > 0  # the busiest collectivity has partners
     assert "load_seconds" in queries["rdflib"], queries["rdflib"]
     assert all(c["rdflib"]["rows"] is not None for c in measured if c.get("rdflib"))
+    # Each case's output floor reads back the very rows the query returned.
+    assert all(c["floor"]["rows_match"] for c in measured), measured
+    assert all(len(c["floor"]["seconds"]["samples"]) == 2 for c in measured)
 
     # --facts-from 30: the 60-record atlas is asked the 30-record atlas's questions.
     asked = {c["case"]: c["params"] for c in results["sizes"]["30"]["stages"]["queries"]["cases"]
