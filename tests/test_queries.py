@@ -170,29 +170,28 @@ BAD_UNFILTERED = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD_UNFILTERED))
-def test_broken_unfiltered_texts_are_errors(tmp_path: Path, case: str) -> None:
-    text, message = BAD_UNFILTERED[case]
-    (tmp_path / "q.rq").write_text(
+def _with_unfiltered(directory: Path, unfiltered: str) -> None:
+    """Query ``q`` (optional ``b``, required ``c``) and ``unfiltered/q.rq``."""
+    (directory / "q.rq").write_text(
         "#+ summary: x\n#+ columns: [a]\n#+ params:\n#+   - {name: b}\n"
         "#+   - {name: c, required: true}\nSELECT ?a ?_b ?_c {}\n",
         encoding="utf-8",
     )
-    (tmp_path / "unfiltered").mkdir()
-    (tmp_path / "unfiltered" / "q.rq").write_text(text, encoding="utf-8")
+    (directory / "unfiltered").mkdir()
+    (directory / "unfiltered" / "q.rq").write_text(unfiltered, encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UNFILTERED))
+def test_broken_unfiltered_texts_are_errors(tmp_path: Path, case: str) -> None:
+    text, message = BAD_UNFILTERED[case]
+    _with_unfiltered(tmp_path, text)
     with pytest.raises(QueryError, match=re.escape(message)) as raised:
         load_query("q", tmp_path)
     assert str(tmp_path / "unfiltered" / "q.rq") in str(raised.value)
 
 
 def test_an_unfiltered_text_keeps_the_required_parameters(tmp_path: Path) -> None:
-    (tmp_path / "q.rq").write_text(
-        "#+ summary: x\n#+ columns: [a]\n#+ params:\n#+   - {name: b}\n"
-        "#+   - {name: c, required: true}\nSELECT ?a ?_b ?_c {}\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "unfiltered").mkdir()
-    (tmp_path / "unfiltered" / "q.rq").write_text("SELECT ?a ?_c {}\n", encoding="utf-8")
+    _with_unfiltered(tmp_path, "SELECT ?a ?_c {}\n")
     query = load_query("q", tmp_path)
     assert prepare(query, {"c": "1"}) == ("SELECT ?a ?_c {}\n", {"_c": Literal("1")})
     assert prepare(query, {"c": "1", "b": "2"})[0].endswith("\nSELECT ?a ?_b ?_c {}")
