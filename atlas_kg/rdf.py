@@ -886,6 +886,35 @@ SELECT ?country (SUM(?subtotal) AS ?total) (COUNT(?partnership) AS ?partnerships
 GROUP BY ?country"""
 
 
+# A total's name, in French and English, from what it sums: the funder's name (the first
+# spelling in code point order, as `funding_by_funder` shows it) and year, or the country's.
+_FUNDER_NAMES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+SELECT ?funder (MIN(STR(?label)) AS ?name) WHERE {
+  { SELECT DISTINCT ?funder WHERE { ?row schema:funder ?funder } }
+  ?funder rdfs:label ?label
+}
+GROUP BY ?funder"""
+_COUNTRY_NAMES = """PREFIX akg: <https://w3id.org/atlas-kg/def#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?country ?label WHERE { ?country a akg:Country ; rdfs:label ?label }"""
+_TOTAL_LABELS = {  # {0}: the funder's name or the country's French name; {1}: the year
+    # or the country's English name
+    "year": ("Financements – {0}, {1}", "Funding – {0}, {1}"),
+    "no year": ("Financements – {0}, sans année", "Funding – {0}, no year"),
+    "country": ("Financements des partenariats – {0}", "Funding of partnerships – {1}"),
+}
+
+
+def _total_labels(node: NamedNode, graph: NamedNode, kind: str, *values: str) -> list[Quad]:
+    """The French and English ``rdfs:label`` of a total (``_TOTAL_LABELS[kind]``)."""
+    fr, en = _TOTAL_LABELS[kind]
+    return [
+        Quad(node, RDFS.label, Literal(fr.format(*values), language="fr"), graph),
+        Quad(node, RDFS.label, Literal(en.format(*values), language="en"), graph),
+    ]
+
+
 def _exact(value: Literal) -> Literal:
     # The same total in the same form whatever store summed it ("1500.0", "1.5E3"...),
     # so that the graph's digest does not depend on the store.
@@ -900,7 +929,12 @@ def funding_quads(store: object, *, base: str = DEFAULT_BASE) -> list[Quad]:
     totals: list[tuple[str, list[Quad]]] = []
 
     def total(
-        key: str, row: object, dimension: NamedNode, value: NamedNode, year: Literal | None = None
+        key: str,
+        row: object,
+        dimension: NamedNode,
+        value: NamedNode,
+        labels: tuple[str, ...],
+        year: Literal | None = None,
     ) -> None:
         node = NamedNode(iris.funding_total_iri(key, base=base))
         quads = [Quad(node, TYPE, AKG.FundingTotal, g), Quad(node, dimension, value, g)]
@@ -910,14 +944,24 @@ def funding_quads(store: object, *, base: str = DEFAULT_BASE) -> list[Quad]:
             Quad(node, AKG.totalAmount, _exact(row["total"]), g),  # type: ignore[index]
             Quad(node, AKG.fundedPartnerships, _int(int(row["partnerships"].value)), g),  # type: ignore[index]
         ]
+        quads += _total_labels(node, g, *labels)
         totals.append((node.value, quads))
 
+    names = {r["funder"].value: r["name"].value for r in store.query(_FUNDER_NAMES)}  # type: ignore[attr-defined]
+    country_names: dict[tuple[str, str], str] = {}
+    for r in store.query(_COUNTRY_NAMES):  # type: ignore[attr-defined]
+        country_names[(r["country"].value, r["label"].language or "")] = r["label"].value
     for row in store.query(_FUNDER_YEAR_TOTALS):  # type: ignore[attr-defined]
         funder, year = row["funder"], row["year"]
         key = f"{funder.value} {year.value if year is not None else ''}"
-        total(key, row, AKG.totalFunder, funder, year)
+        name = names.get(funder.value, funder.value)
+        labels = ("year", name, year.value) if year is not None else ("no year", name)
+        total(key, row, AKG.totalFunder, funder, labels, year)
     for row in store.query(_COUNTRY_TOTALS):  # type: ignore[attr-defined]
-        total(row["country"].value, row, AKG.totalCountry, row["country"])
+        country = row["country"].value
+        fr = country_names.get((country, "fr"), country)
+        en = country_names.get((country, "en"), fr)
+        total(country, row, AKG.totalCountry, row["country"], ("country", fr, en))
     totals.sort(key=lambda t: t[0])  # the digest must not depend on the store's order
     return [q for _, quads in totals for q in quads]
 

@@ -152,6 +152,39 @@ def test_the_totals_follow_replaced_and_dropped_records(tmp_path: Path) -> None:
     assert run_query(store, "funding_by_funder").rows == []
 
 
+def test_each_total_is_named_in_french_and_english(tmp_path: Path) -> None:
+    from atlas_kg.iris import funding_total_iri
+
+    store = open_store(tmp_path / "kg")
+    ingest_records(store, [
+        full_record(atlas_id=1, funding=[Funding("Agence de l'eau", 1234.5, year=2030)]),
+        full_record(atlas_id=2, funding=[Funding("Agence de l'eau", 500)]),
+    ])  # fmt: skip
+    labels: dict[str, set[tuple[str | None, str]]] = defaultdict(set)
+    totals = set()
+    for q in store.quads(FUNDING):
+        if q.predicate.value == "http://www.w3.org/2000/01/rdf-schema#label":
+            labels[q.subject.value].add((q.object.language, q.object.value))
+        elif q.object.value == DEF + "FundingTotal":
+            totals.add(q.subject.value)
+    assert set(labels) == totals and len(totals) == 3  # funder and year, undated, country
+    agency = ID + "funder/agence-de-l-eau"
+    assert labels[funding_total_iri(f"{agency} 2030")] == {
+        ("fr", "Financements – Agence de l'eau, 2030"),
+        ("en", "Funding – Agence de l'eau, 2030"),
+    }
+    assert labels[funding_total_iri(f"{agency} ")] == {
+        ("fr", "Financements – Agence de l'eau, sans année"),
+        ("en", "Funding – Agence de l'eau, no year"),
+    }
+    assert labels[funding_total_iri(ID + "country/sn")] == {
+        ("fr", "Financements des partenariats – Sénégal"),
+        ("en", "Funding of partnerships – Senegal"),
+    }
+    conforms, text = shacl_conforms(store.quads(FUNDING))
+    assert conforms, text
+
+
 def test_records_without_amounts_have_no_funding_graph(tmp_path: Path) -> None:
     store = open_store(tmp_path / "kg")
     ingest_records(store, [full_record(atlas_id=1, funding=[Funding("Agence de l'eau", None)])])

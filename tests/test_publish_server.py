@@ -196,6 +196,21 @@ def test_each_accept_gets_its_document(client: httpx.Client, served: tuple, acce
     assert negotiated.headers["content-location"].endswith(f"{path}.{ext}")
 
 
+def test_a_funding_total_page_is_titled_by_what_it_sums(client: httpx.Client, local_store) -> None:
+    rdfs, akg = "http://www.w3.org/2000/01/rdf-schema#", "https://w3id.org/atlas-kg/def#"
+    (total, label), *_ = [
+        (r["t"].value, r["l"].value)
+        for r in local_store.query(
+            f"SELECT ?t ?l WHERE {{ ?t a <{akg}FundingTotal> ; <{akg}totalFunder> ?f ; "
+            f'<{rdfs}label> ?l FILTER(LANG(?l) = "fr") }} ORDER BY ?t'
+        )
+    ]
+    assert label.startswith("Financements – ")
+    page = client.get("doc/" + rest(total) + ".html").text
+    title = re.search(r"<h1>(.*?)</h1>", page, flags=re.S)
+    assert title and html.unescape(title.group(1)).startswith(label), page
+
+
 def test_rows_and_unknown_iris(client: httpx.Client, served: tuple) -> None:
     _, iris, _ = served
     r = client.get(
