@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from graph_helpers import full_record, shacl_conforms
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad
 
 from atlas_kg import synth
 from atlas_kg.cli import main
@@ -183,6 +183,12 @@ def test_each_total_is_named_in_french_and_english(tmp_path: Path) -> None:
     }
     conforms, text = shacl_conforms(store.quads(FUNDING))
     assert conforms, text
+    # The shapes catch a name in a third language, or a second French one.
+    total = NamedNode(funding_total_iri(ID + "country/sn"))
+    label = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    for extra in (Literal("Finanzierung", language="de"), Literal("Autre nom", language="fr")):
+        conforms, text = shacl_conforms([*store.quads(FUNDING), Quad(total, label, extra)])
+        assert not conforms and "Result Path: rdfs:label" in text, text
 
 
 def test_records_without_amounts_have_no_funding_graph(tmp_path: Path) -> None:
