@@ -56,7 +56,7 @@ def test_partnerships_without_filters_reads_each_column_in_one_pass() -> None:
         "QuadPattern(?country rdfs:label ?country_label)",
     ], text
     assert lines.count("Lateral") == 1, text
-    # Each property is read once, in a pattern of its own.
+    # Thirteen patterns, none read twice: each a scan, but for the countries' labels above.
     patterns = [line for line in lines if line.startswith("QuadPattern")]
     assert len(patterns) == len(set(patterns)) == 13, text
 
