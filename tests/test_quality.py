@@ -17,7 +17,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from atlas_kg.cli import main
 from atlas_kg.errors import QueryError
-from atlas_kg.ingest import ingest, ingest_records
+from atlas_kg.ingest import ingest_records
 from atlas_kg.quality import load, load_checks, quality_graph_iri, run_checks, validate
 from atlas_kg.queries import load_query, run_query
 from atlas_kg.rdf import NamedGraph, record_graph
@@ -313,21 +313,6 @@ def test_broken_checks_are_refused(tmp_path: Path) -> None:
 
 
 # -- the command, on the shared real pages ------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def real_store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    folder = tmp_path_factory.mktemp("real")
-    pages = folder / "pages"
-    pages.mkdir()
-    shutil.copy(shared / "seeds" / "000_4d9583dcafd7f051.txt", pages / "prjId_12695.txt")
-    for page in (shared / "atlas-pages").glob("prjId_*.txt"):
-        shutil.copy(page, pages / page.name)
-    store = open_store(folder / "kg")
-    report = ingest(store, [pages])
-    assert report.ok and len(report.written) == 35
-    store.close()
-    return folder / "kg"
 
 
 def _run(store: Path, *args: str):

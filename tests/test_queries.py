@@ -138,13 +138,10 @@ def test_partnerships_has_a_text_for_the_whole_store() -> None:
 @pytest.mark.parametrize("name", UNFILTERED)
 @pytest.mark.parametrize("data", ["fixture", "synthetic", "real pages"])
 def test_the_unfiltered_text_gives_the_rows_of_the_filtered_one(
-    request: pytest.FixtureRequest, tmp_path: Path, name: str, data: str
+    request: pytest.FixtureRequest, name: str, data: str
 ) -> None:
     if data == "real pages":
-        shared = request.getfixturevalue("shared")
-        store = open_store(tmp_path / "kg")
-        pages = [*(shared / "atlas-pages").glob("prjId_*.txt"), *(shared / "seeds").glob("*.txt")]
-        assert ingest(store, pages).ok
+        store = open_store(request.getfixturevalue("real_store"), read_only=True)
     else:
         store = request.getfixturevalue("store" if data == "fixture" else "synthetic")
     query = load_query(name)
