@@ -165,17 +165,20 @@ def _busiest_collectivity(store: EmbeddedStore) -> str:
     return next(iter(rows))["label"].value
 
 
-def _year_key(row: dict) -> tuple[bool, int]:
-    return (row["year"] is not None, row["year"] or 0)  # SPARQL puts unbound first
+def _unbound_first(*values: object) -> tuple:
+    return tuple((v is not None, v if v is not None else "") for v in values)
 
 
-# These two sort on a label behind a space (queries/README.md: sorting on strings); the
-# order must still be the label's own, code point by code point.
+# These sort on a label behind a space (queries/README.md: sorting on strings); the order
+# must still be the label's own, code point by code point. (column before the label,
+# label column, the whole order as a Python key)
 SORTED_ON_LABELS = {
     "co_partners": ("shared_partners", "co_partner_label",
                     lambda r: (-r["shared_partners"], r["co_partner_label"], r["co_partner"])),
     "funding_by_funder": ("amount_eur", "funder_label",
-                          lambda r: (-r["amount_eur"], r["funder_label"], _year_key(r))),
+                          lambda r: (-r["amount_eur"], r["funder_label"], _unbound_first(r["year"]))),
+    "post_contacts": (None, "post_label",
+                      lambda r: (r["post_label"], _unbound_first(r["role"], r["name"], r["email"]))),
 }  # fmt: skip
 
 
@@ -188,7 +191,7 @@ def test_rows_sorted_on_a_label_come_in_the_labels_order(
     rows = run_query(synthetic, name, params).rows
     assert rows == sorted(rows, key=key)
     # Not vacuous: neighbours that tie on the first key are ordered by their labels.
-    ties = [(a, b) for a, b in itertools.pairwise(rows) if a[first] == b[first]]
+    ties = [(a, b) for a, b in itertools.pairwise(rows) if first is None or a[first] == b[first]]
     assert sum(a[label] < b[label] for a, b in ties) >= 10
 
 
