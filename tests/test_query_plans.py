@@ -1,10 +1,12 @@
 """The plans Oxigraph makes for the named queries (``bench.plans``: ``oxigraph query --explain``).
 
 Speed is measured by ``make bench``, not here; these tests pin the properties the speed of
-``partnerships`` rests on, which a planner upgrade or an edited query could silently lose:
-with a filter, the plan starts from the filters that were given, and every OPTIONAL column
-is a lookup per row (``ForLoopLeftJoin``), not a pass over the whole store joined by
-hashing; without one (``queries/unfiltered/partnerships.rq``), the other way round.
+some queries rests on, which a planner upgrade or an edited query could silently lose. For
+``partnerships``: with a filter, the plan starts from the filters that were given, and every
+OPTIONAL column is a lookup per row (``ForLoopLeftJoin``), not a pass over the whole store
+joined by hashing; without one (``queries/unfiltered/partnerships.rq``), the other way
+round. ``post_contacts`` reads the entity graph, and ``co_partners`` names its rows after
+grouping them.
 """
 
 from __future__ import annotations
@@ -79,3 +81,18 @@ def test_post_contacts_reads_the_entity_graph_not_the_record_graphs(given: tuple
     assert union == [p for p in union if re.search(r"akg:searchKey|rdfs:label \?country_label", p)]
     assert len(patterns) - len(union) >= 8, "\n".join(lines)
     assert not any("?g" in p for p in patterns), "\n".join(lines)
+
+
+def test_co_partners_names_each_co_partner_once_after_grouping_its_paths() -> None:
+    lines = [line.strip() for line in plan("co_partners", ["collectivity"])]
+    text = "\n".join(lines)
+    # The name and country are two lookups per co-partner in graph/entities (?e), made on
+    # the grouped rows: the grouping of the paths is below both lookups in the plan.
+    lookups = [i for i, line in enumerate(lines) if line.startswith("ForLoopLeftJoin")]
+    assert len(lookups) == 2, text
+    paths = next(i for i, line in enumerate(lines) if "COUNT(DISTINCT ?shared)" in line)
+    name = lines.index("QuadPattern(?co_partner rdfs:label ?label ?e)")
+    country = lines.index("QuadPattern(?co_partner akg:country ?country ?e)")
+    assert max(lookups) < paths < name < country, text
+    # No pattern reads a co-partner's description in the record graphs.
+    assert not [line for line in lines if re.match(r"QuadPattern\(\?co_partner .* \?g", line)], text
