@@ -320,7 +320,9 @@ def run_checks(store: Store, checks: Sequence[NamedQuery] | None = None, *,
 
 # -- SHACL -----------------------------------------------------------------------------------
 
-_RECORD_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{AKG_NS}RecordGraph> }} }} ORDER BY ?g"
+# Sorted in Python (shacl_findings): an ORDER BY reads each IRI's text from disk at every
+# comparison (12,000 graphs: 0.54 s against 0.03 s).
+_RECORD_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{AKG_NS}RecordGraph> }} }}"
 _OTHER_GRAPHS = f"""
 SELECT ?g ?kind WHERE {{
   GRAPH ?g {{ ?g a ?kind }} VALUES ?kind {{ {ox.AKG.ResolutionGraph} {ox.AKG.FundingGraph} }}
@@ -355,7 +357,8 @@ def shacl_findings(
 
     vocabulary = [Triple(q.subject, q.predicate, q.object) for q in vocabulary_quads(base=base)]
     shapes = _shapes()
-    record_graphs = [row["g"] for row in store.query(_RECORD_GRAPHS)]  # type: ignore[union-attr]
+    rows = store.query(_RECORD_GRAPHS)  # type: ignore[union-attr]
+    record_graphs = sorted((row["g"] for row in rows), key=lambda g: g.value)
     other_graphs = [(row["g"], row["kind"]) for row in store.query(_OTHER_GRAPHS)]  # type: ignore[union-attr]
     conforms = True
     findings: dict[tuple, Finding] = {}

@@ -651,6 +651,28 @@ def test_void(client: httpx.Client, served: tuple, local_store) -> None:
     assert (None, DCAT.servesDataset, ds) in g
 
 
+def test_the_site_sorts_its_lists_as_an_order_by_would(local_store) -> None:
+    """The site's version and its list of subjects are sorted in Python (an ORDER BY reads
+    each IRI's text from disk at every comparison): same digest, same list."""
+    import hashlib
+
+    from atlas_kg.publish.entities import Q_LOCAL_SUBJECTS, Q_VERSION, SiteData
+    from atlas_kg.publish.links import Links
+
+    links = Links(DEFAULT_BASE)
+    data = SiteData.load(local_store, links)
+    digest = hashlib.sha256()
+    for r in local_store.query(Q_VERSION + " ORDER BY ?g ?h"):
+        digest.update(f"{r['g'].value} {r['h'].value}\n".encode())
+    digest.update(str(local_store.quad_count()).encode())
+    assert data.version == digest.hexdigest()[:20]
+    ordered = local_store.query(
+        Q_LOCAL_SUBJECTS + " ORDER BY ?s", substitutions={"base": ox.Literal(DEFAULT_BASE)}
+    )
+    subjects = [r["s"].value for r in ordered if links.document_of(r["s"].value)[0] == r["s"].value]
+    assert data.local_subjects() == subjects and len(subjects) >= 10
+
+
 def test_dumps_with_etag_and_304(client: httpx.Client, local_store) -> None:
     r = client.get("dumps/atlas-kg.nq.gz")
     assert r.status_code == 200

@@ -85,10 +85,13 @@ Q_BY_THEME = """SELECT ?item ?parent (COUNT(DISTINCT ?p) AS ?n) WHERE {
   ?item skos:inScheme <https://w3id.org/atlas-kg/def/theme/scheme> .
   OPTIONAL { ?item skos:broader ?parent }
   OPTIONAL { ?p akg:theme ?item } } GROUP BY ?item ?parent ORDER BY DESC(?n) ?item"""
-Q_VERSION = """SELECT ?g ?h WHERE { ?g akg:contentHash ?h } ORDER BY ?g ?h"""
+# The two lists below are sorted in Python, not by ORDER BY: Oxigraph on disk reads an IRI's
+# text from disk at each comparison of a sort (12,000 record graphs: 0.57 s against 0.06 s;
+# the 362,595 subjects of 12,000 records: 32 s against 2.8 s).
+Q_VERSION = """SELECT ?g ?h WHERE { ?g akg:contentHash ?h }"""
 Q_MODIFIED = """SELECT (MAX(?t) AS ?m) WHERE { GRAPH ?g { ?g prov:generatedAtTime ?t } }"""
 Q_LOCAL_SUBJECTS = """SELECT DISTINCT ?base ?s WHERE {
-  ?s a ?class FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?base)) } ORDER BY ?s"""
+  ?s a ?class FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?base)) }"""
 Q_EXAMPLES = """SELECT ?class (SAMPLE(?s) AS ?example) WHERE { ?s a ?class FILTER(isIRI(?s)) }
 GROUP BY ?class"""
 
@@ -247,8 +250,11 @@ class SiteData:
         }
         self.links.known |= {t for t in self.vocabulary if not self.links.is_local(t)}
         digest = hashlib.sha256()
-        for row in _solutions(self.store.query(Q_VERSION)):
-            digest.update(f"{row['g'].value} {row['h'].value}\n".encode())
+        hashes = sorted(
+            (r["g"].value, r["h"].value) for r in _solutions(self.store.query(Q_VERSION))
+        )
+        for graph, content_hash in hashes:
+            digest.update(f"{graph} {content_hash}\n".encode())
         digest.update(str(self.store.quad_count()).encode())
         self.version = digest.hexdigest()[:20]
         modified = next(iter(_solutions(self.store.query(Q_MODIFIED))), None)
@@ -483,14 +489,15 @@ class SiteData:
         return out
 
     def local_subjects(self) -> list[str]:
-        """Every IRI under the base that has statements, rows of partnerships excluded."""
+        """Every IRI under the base that has statements, rows of partnerships excluded, in
+        code point order."""
         rows = self.store.query(Q_LOCAL_SUBJECTS, substitutions={"base": Literal(self.links.base)})
         out = []
         for row in _solutions(rows):
             iri = row["s"].value
             if self.links.document_of(iri)[0] == iri:
                 out.append(iri)
-        return out
+        return sorted(out)
 
     def examples(self) -> dict[str, str]:
         """One example resource per class (class IRI → resource IRI)."""
