@@ -5,8 +5,8 @@ some queries rests on, which a planner upgrade or an edited query could silently
 ``partnerships``: with a filter, the plan starts from the filters that were given, and every
 OPTIONAL column is a lookup per row (``ForLoopLeftJoin``), not a pass over the whole store
 joined by hashing; without one (``queries/unfiltered/partnerships.rq``), the other way
-round. ``post_contacts`` reads the entity graph, and ``co_partners`` names its rows after
-grouping them.
+round. ``post_contacts`` reads the entity graph; ``co_partners`` and ``posts`` name their
+rows after grouping them.
 """
 
 from __future__ import annotations
@@ -96,3 +96,13 @@ def test_co_partners_names_each_co_partner_once_after_grouping_its_paths() -> No
     assert max(lookups) < paths < name < country, text
     # No pattern reads a co-partner's description in the record graphs.
     assert not [line for line in lines if re.match(r"QuadPattern\(\?co_partner .* \?g", line)], text
+
+
+def test_posts_names_each_post_once_after_counting() -> None:
+    lines = [line.strip() for line in plan("posts", [])]
+    text = "\n".join(lines)
+    lookup = lines.index('ForLoopLeftJoin(expression = "true"^^xsd:boolean)')
+    counts = next(i for i, line in enumerate(lines) if "COUNT(DISTINCT ?partnership)" in line)
+    assert lookup < counts < lines.index("QuadPattern(?post rdfs:label ?label ?e)"), text
+    assert not any(line.startswith("QuadPattern(?post rdfs:label") and not line.endswith("?e)")
+                   for line in lines), text  # fmt: skip
