@@ -85,9 +85,9 @@ Q_BY_THEME = """SELECT ?item ?parent (COUNT(DISTINCT ?p) AS ?n) WHERE {
   ?item skos:inScheme <https://w3id.org/atlas-kg/def/theme/scheme> .
   OPTIONAL { ?item skos:broader ?parent }
   OPTIONAL { ?p akg:theme ?item } } GROUP BY ?item ?parent ORDER BY DESC(?n) ?item"""
-# The two lists below are sorted in Python, not by ORDER BY: Oxigraph on disk reads an IRI's
-# text from disk at each comparison of a sort (12,000 record graphs: 0.57 s against 0.06 s;
-# the 362,595 subjects of 12,000 records: 32 s against 2.8 s).
+# Q_VERSION's and Q_LOCAL_SUBJECTS' rows are sorted in Python, not by ORDER BY: Oxigraph on
+# disk reads an IRI's text from disk at each comparison of a sort (12,000 record graphs:
+# 0.57 s against 0.06 s; the 362,595 subjects of 12,000 records: 32 s against 2.8 s).
 Q_VERSION = """SELECT ?g ?h WHERE { ?g akg:contentHash ?h }"""
 Q_MODIFIED = """SELECT (MAX(?t) AS ?m) WHERE { GRAPH ?g { ?g prov:generatedAtTime ?t } }"""
 Q_LOCAL_SUBJECTS = """SELECT DISTINCT ?base ?s WHERE {
