@@ -7,8 +7,9 @@ what is new or changed, in chunks (bulk loader for large chunks, a transaction f
 ones; the next chunk is read while one is written). At the end, the merges across records
 (``resolve.refresh_resolution``) are recomputed over the whole store into
 ``graph/resolution``, each shared entity's description into ``graph/entities``
-(``rdf.refresh_entities``) and the funding totals into ``graph/funding``
-(``rdf.refresh_funding``), each rewritten only if it changed. After a write large enough
+(``rdf.refresh_entities``), the funding totals into ``graph/funding``
+(``rdf.refresh_funding``) and the partnership counts per country and per post into
+``graph/counts`` (``rdf.refresh_counts``), each rewritten only if it changed. After a write large enough
 for the bulk loader, the store's files are merged (``Store.compact``).
 A rejected input writes nothing and is reported with its reason; the others load.
 Re-ingesting the same input leaves the store exactly as it was; an updated page of the
@@ -34,6 +35,7 @@ from .iris import DEFAULT_BASE, check_base, graph_iri
 from .rdf import (
     NamedGraph,
     record_graph,
+    refresh_counts,
     refresh_entities,
     refresh_funding,
     stamp,
@@ -256,11 +258,13 @@ def refresh_derived(
     changed: bool = True,
 ) -> ResolutionSummary:
     """Recompute the graphs derived from the whole store, as each ingest and drop ends:
-    ``graph/resolution`` (merges across records need every name), ``graph/entities`` and
-    ``graph/funding`` (those two skipped when ``changed`` is False and they exist)."""
+    ``graph/resolution`` (merges across records need every name), ``graph/entities``,
+    ``graph/funding`` and ``graph/counts`` (those three skipped when ``changed`` is False
+    and they exist)."""
     resolution = refresh_resolution(store, base=base, now=now)
     refresh_entities(store, base=base, now=now, changed=changed)
     refresh_funding(store, base=base, now=now, changed=changed)
+    refresh_counts(store, base=base, now=now, changed=changed)
     return resolution
 
 

@@ -104,6 +104,18 @@ def funding_total_iri(key: str, *, base: str = DEFAULT_BASE) -> str:
     return f"{base}funding-total/{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
+def count_graph_iri(*, base: str = DEFAULT_BASE) -> str:
+    """The derived named graph of partnership counts per country and per post
+    (``rdf.refresh_counts``)."""
+    return f"{base}graph/counts"
+
+
+def partnership_count_iri(key: str, *, base: str = DEFAULT_BASE) -> str:
+    """A partnership count, named by what it counts (``"<country IRI> <post IRI>"``, either
+    part empty)."""
+    return f"{base}partnership-count/{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
 def collectivity_iri(name: str, alpha2: str | None, *, base: str = DEFAULT_BASE) -> str:
     """A collectivity in a country (``fr`` for French ones, ``zz`` when unknown)."""
     return f"{base}collectivity/{(alpha2 or UNKNOWN_COUNTRY).lower()}/{slug(name)}"

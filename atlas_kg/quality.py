@@ -4,7 +4,7 @@
 
 - **SHACL** (pySHACL, ``ontology/shapes.ttl``) on every record graph with the vocabulary
   graph (record graphs are validated in chunks: each describes its own entities, so a
-  chunk is self-contained), and on the resolution and funding graphs (``graph/entities``
+  chunk is self-contained), and on the resolution, funding and count graphs (``graph/entities``
   repeats what the record graphs say, already validated there);
 - **every check** of ``queries/checks/*.rq``: a SPARQL query whose ``#+`` header gives a
   ``severity`` and a ``message`` with ``{column}`` fields. ``*_violation`` checks find
@@ -325,7 +325,7 @@ def run_checks(store: Store, checks: Sequence[NamedQuery] | None = None, *,
 _RECORD_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{AKG_NS}RecordGraph> }} }}"
 _OTHER_GRAPHS = f"""
 SELECT ?g ?kind WHERE {{
-  GRAPH ?g {{ ?g a ?kind }} VALUES ?kind {{ {ox.AKG.ResolutionGraph} {ox.AKG.FundingGraph} }}
+  GRAPH ?g {{ ?g a ?kind }} VALUES ?kind {{ {ox.AKG.ResolutionGraph} {ox.AKG.FundingGraph} {ox.AKG.CountGraph} }}
 }}"""
 _GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?_g { ?s ?p ?o } }"
 _RESOLVED_NODES = f"""
@@ -347,7 +347,7 @@ def _shapes() -> Any:
 def shacl_findings(
     store: Store, *, chunk: int = SHACL_CHUNK, base: str = DEFAULT_BASE
 ) -> tuple[bool, list[Finding], int]:
-    """Validate the store's record, resolution and funding graphs against
+    """Validate the store's record, resolution, funding and count graphs against
     ``ontology/shapes.ttl``.
 
     Returns (conforms, findings, graphs validated). A result repeated by several chunks (a

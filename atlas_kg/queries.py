@@ -389,6 +389,19 @@ _DERIVED_GRAPHS = (
         ),
         f"ASK {{ ?row {_AKG.amount} ?amount }}",
     ),
+    (
+        _AKG.CountGraph,
+        "graph/counts",
+        (
+            _AKG.CountGraph,
+            _AKG.PartnershipCount,
+            _AKG.countCountry,
+            _AKG.countPost,
+            _AKG.partnershipCount,
+            _AKG.foreignCollectivityCount,
+        ),
+        f"ASK {{ ?partnership a {_AKG.Partnership} }}",
+    ),
 )
 
 

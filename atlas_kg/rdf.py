@@ -42,12 +42,14 @@ __all__ = [
     "NamedGraph",
     "SHARED_CLASSES",
     "collectivity_kind",
+    "count_quads",
     "entity_quads",
     "funding_quads",
     "partnership_id",
     "record_graph",
     "record_graph_iri",
     "record_to_quads",
+    "refresh_counts",
     "refresh_entities",
     "refresh_funding",
     "replace_derived_graph",
@@ -986,6 +988,131 @@ def refresh_funding(
         AKG.FundingGraph,
         "funding",
         lambda: funding_quads(store, base=base),
+        now=now,
+        changed=changed,
+    )
+
+
+# The whole-store counts that `partnerships_by_country`, `collectivities_by_country` and
+# `posts` show, computed once per ingest instead of at each call (queries/README.md).
+# Partnerships are typed: collectivities and posts have an akg:country too.
+_COUNTRY_PARTNERSHIPS = """PREFIX akg: <https://w3id.org/atlas-kg/def#>
+SELECT ?country (COUNT(?partnership) AS ?partnerships) WHERE {
+  { SELECT ?partnership WHERE { ?partnership a akg:Partnership } }
+  { SELECT DISTINCT ?partnership ?country WHERE { ?partnership akg:country ?country } }
+}
+GROUP BY ?country"""
+
+# A foreign partner's country, as the record graph naming it as a partner states it.
+_COUNTRY_COLLECTIVITIES = """PREFIX akg: <https://w3id.org/atlas-kg/def#>
+SELECT ?country (COUNT(DISTINCT ?collectivity) AS ?collectivities) WHERE {
+  { SELECT ?g ?collectivity WHERE { GRAPH ?g { ?partnership akg:foreignPartner ?collectivity } } }
+  { SELECT ?g ?collectivity ?country WHERE { GRAPH ?g { ?collectivity akg:country ?country } } }
+}
+GROUP BY ?country"""
+
+_POST_PARTNERSHIPS = """PREFIX akg: <https://w3id.org/atlas-kg/def#>
+SELECT ?post (COUNT(DISTINCT ?partnership) AS ?partnerships) WHERE {
+  ?partnership akg:post ?post
+}
+GROUP BY ?post"""
+
+_POST_COUNTRY_PARTNERSHIPS = """PREFIX akg: <https://w3id.org/atlas-kg/def#>
+SELECT ?post ?country (COUNT(DISTINCT ?partnership) AS ?partnerships) WHERE {
+  { SELECT ?partnership ?post WHERE { ?partnership akg:post ?post } }
+  { SELECT ?partnership ?country WHERE { ?partnership akg:country ?country } }
+}
+GROUP BY ?post ?country"""
+
+_POST_NAMES = """PREFIX akg: <https://w3id.org/atlas-kg/def#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?post (MIN(STR(?label)) AS ?name) WHERE {
+  { SELECT DISTINCT ?post WHERE { ?partnership akg:post ?post } }
+  ?post rdfs:label ?label
+}
+GROUP BY ?post"""
+
+_COUNT_LABELS = {  # {0}: the country's or the post's name; {1}: the country's English name
+    "country": ("Partenariats – {0}", "Partnerships – {1}"),
+    "post": ("Partenariats suivis – {0}", "Partnerships followed – {0}"),
+    "post and country": ("Partenariats suivis – {0}, {1}", "Partnerships followed – {0}, {2}"),
+}
+
+
+def count_quads(store: object, *, base: str = DEFAULT_BASE) -> list[Quad]:
+    """The quads of ``graph/counts``: an ``akg:PartnershipCount`` per country (with its
+    foreign collectivities), per post and per post and country, in a stable order; empty
+    when the store has no partnership with a country or a post."""
+    g = NamedNode(iris.count_graph_iri(base=base))
+    counts: list[tuple[str, list[Quad]]] = []
+
+    def count(country: NamedNode | None, post: NamedNode | None, partnerships: Literal,
+              kind: str, *names: str) -> list[Quad]:  # fmt: skip
+        key = f"{country.value if country else ''} {post.value if post else ''}"
+        node = NamedNode(iris.partnership_count_iri(key, base=base))
+        quads = [Quad(node, TYPE, AKG.PartnershipCount, g)]
+        if country is not None:
+            quads.append(Quad(node, AKG.countCountry, country, g))
+        if post is not None:
+            quads.append(Quad(node, AKG.countPost, post, g))
+        quads.append(Quad(node, AKG.partnershipCount, _int(int(partnerships.value)), g))
+        fr, en = _COUNT_LABELS[kind]
+        quads += [
+            Quad(node, RDFS.label, Literal(fr.format(*names), language="fr"), g),
+            Quad(node, RDFS.label, Literal(en.format(*names), language="en"), g),
+        ]
+        counts.append((key, quads))
+        return quads
+
+    country_names: dict[tuple[str, str], str] = {}
+    for r in store.query(_COUNTRY_NAMES):  # type: ignore[attr-defined]
+        country_names[(r["country"].value, r["label"].language or "")] = r["label"].value
+
+    def names(country: NamedNode) -> tuple[str, str]:
+        fr = country_names.get((country.value, "fr"), country.value)
+        return fr, country_names.get((country.value, "en"), fr)
+
+    collectivities = {
+        r["country"].value: r["collectivities"]
+        for r in store.query(_COUNTRY_COLLECTIVITIES)  # type: ignore[attr-defined]
+    }
+    for r in store.query(_COUNTRY_PARTNERSHIPS):  # type: ignore[attr-defined]
+        country = r["country"]
+        quads = count(country, None, r["partnerships"], "country", *names(country))
+        if country.value in collectivities:
+            n = _int(int(collectivities[country.value].value))
+            quads.append(Quad(quads[0].subject, AKG.foreignCollectivityCount, n, g))
+    post_names = {r["post"].value: r["name"].value for r in store.query(_POST_NAMES)}  # type: ignore[attr-defined]
+    for r in store.query(_POST_PARTNERSHIPS):  # type: ignore[attr-defined]
+        post = r["post"]
+        count(None, post, r["partnerships"], "post", post_names.get(post.value, post.value))
+    for r in store.query(_POST_COUNTRY_PARTNERSHIPS):  # type: ignore[attr-defined]
+        post, country = r["post"], r["country"]
+        name = post_names.get(post.value, post.value)
+        count(country, post, r["partnerships"], "post and country", name, *names(country))
+    counts.sort(key=lambda c: c[0])  # the digest must not depend on the store's order
+    return [q for _, quads in counts for q in quads]
+
+
+def refresh_counts(
+    store: object,
+    *,
+    base: str = DEFAULT_BASE,
+    now: datetime | None = None,
+    changed: bool = True,
+) -> bool:
+    """Recompute ``graph/counts`` from the record graphs; True when it was rewritten.
+
+    The whole-store counts of partnerships per country and per post are read there instead
+    of counted over every partnership at each call. Derived like ``graph/funding``: replaced
+    only when its content changed, not recomputed when ``changed`` is False and it exists.
+    """
+    return _refresh(
+        store,
+        iris.count_graph_iri(base=base),
+        AKG.CountGraph,
+        "counts",
+        lambda: count_quads(store, base=base),
         now=now,
         changed=changed,
     )

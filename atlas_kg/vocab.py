@@ -82,6 +82,8 @@ class AKG(DefinedNamespace):
     EntityGraph: URIRef
     FundingGraph: URIRef
     FundingTotal: URIRef
+    CountGraph: URIRef
+    PartnershipCount: URIRef
     PartnershipStatus: URIRef
     CollectivityKind: URIRef
 
@@ -125,6 +127,8 @@ class AKG(DefinedNamespace):
     onePercentAmount: URIRef
     totalFunder: URIRef
     totalCountry: URIRef
+    countCountry: URIRef
+    countPost: URIRef
 
     # Literals of a partnership
     atlasId: URIRef
@@ -149,6 +153,8 @@ class AKG(DefinedNamespace):
     totalYear: URIRef
     totalAmount: URIRef
     fundedPartnerships: URIRef
+    partnershipCount: URIRef
+    foreignCollectivityCount: URIRef
     priority: URIRef
     isPrimary: URIRef
     themeLabel: URIRef

@@ -238,8 +238,9 @@ def test_validate_checks_the_funding_graph(tmp_path: Path) -> None:
     store = open_store(tmp_path / "kg")
     ingest_records(store, [full_record(atlas_id=1), full_record(atlas_id=2)])
     good = validate(store, checks=[])  # SHACL only (full_record has faults for the checks)
-    # Two record graphs and graph/funding (no merge across records: no graph/resolution).
-    assert good.shacl_conforms and good.ok and good.graphs_validated == 3, good.text()
+    # Two record graphs, graph/funding and graph/counts (no merge across records: no
+    # graph/resolution).
+    assert good.shacl_conforms and good.ok and good.graphs_validated == 4, good.text()
 
     # A total that sums a funder and a country at once: an error focused on that total.
     total = next(

@@ -323,7 +323,7 @@ def test_validate_on_the_real_pages_says_what_to_do(real_store: Path) -> None:
     result = _run(real_store)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "0 error(s)" in out and "SHACL conforms (36 graph(s) validated)" in out
+    assert "0 error(s)" in out and "SHACL conforms (37 graph(s) validated)" in out
     assert "WARNING checks/incomplete_page_warning: 34 finding(s)" in out
     assert (
         "partnership/16335: read from a truncated page" in out

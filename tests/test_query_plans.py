@@ -6,7 +6,7 @@ some queries rests on, which a planner upgrade or an edited query could silently
 OPTIONAL column is a lookup per row (``ForLoopLeftJoin``), not a pass over the whole store
 joined by hashing; without one (``queries/unfiltered/partnerships.rq``), the other way
 round. ``post_contacts`` reads the entity graph; ``co_partners`` and ``posts`` name their
-rows after grouping them.
+rows after grouping them, and ``posts`` reads the counts made at ingest.
 """
 
 from __future__ import annotations
@@ -98,11 +98,20 @@ def test_co_partners_names_each_co_partner_once_after_grouping_its_paths() -> No
     assert not [line for line in lines if re.match(r"QuadPattern\(\?co_partner .* \?g", line)], text
 
 
-def test_posts_names_each_post_once_after_counting() -> None:
+def test_posts_reads_the_counts_and_names_each_post_once_after_grouping() -> None:
     lines = [line.strip() for line in plan("posts", [])]
     text = "\n".join(lines)
+    # The counts made at ingest (graph/counts), not the partnerships' own links.
+    assert not [line for line in lines if re.match(r"QuadPattern\(\S+ akg:(post|country) ", line)]
+    # Each property of the counts is a scan of its own, joined by hashing: a pattern of two
+    # (a Lateral) is one lookup per count.
+    counts = [
+        i for i, line in enumerate(lines) if re.search(r" akg:(count|partnershipCount)", line)
+    ]
+    assert len(counts) == 5 and all(lines[i - 1].startswith("Project(") for i in counts), text
+    # The label: one lookup per post in graph/entities, after grouping the countries.
     lookup = lines.index('ForLoopLeftJoin(expression = "true"^^xsd:boolean)')
-    counts = next(i for i, line in enumerate(lines) if "COUNT(DISTINCT ?partnership)" in line)
-    assert lookup < counts < lines.index("QuadPattern(?post rdfs:label ?label ?e)"), text
+    grouping = next(i for i, line in enumerate(lines) if "GROUP_CONCAT(DISTINCT" in line)
+    assert lookup < grouping < lines.index("QuadPattern(?post rdfs:label ?label ?e)"), text
     assert not any(line.startswith("QuadPattern(?post rdfs:label") and not line.endswith("?e)")
                    for line in lines), text  # fmt: skip

@@ -307,7 +307,7 @@ def test_stats_count_records_and_entities(tmp_path: Path) -> None:
     store = open_store(tmp_path / "kg")
     ingest_records(store, [full_record(atlas_id=1), full_record(atlas_id=2)])
     stats = store.stats()
-    assert stats.records == 2 and stats.graphs == 5  # and the vocabulary, entities, funding
+    assert stats.records == 2 and stats.graphs == 6  # and vocabulary, entities, funding, counts
     assert stats.quads == store.quad_count()
     assert stats.entities["akg:Partnership"] == 2
     assert stats.entities["akg:FrenchCollectivity"] == 1  # shared by both, counted once
