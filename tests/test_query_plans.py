@@ -115,3 +115,19 @@ def test_posts_reads_the_counts_and_names_each_post_once_after_grouping() -> Non
     assert lookup < grouping < lines.index("QuadPattern(?post rdfs:label ?label ?e)"), text
     assert not any(line.startswith("QuadPattern(?post rdfs:label") and not line.endswith("?e)")
                    for line in lines), text  # fmt: skip
+
+
+def test_funding_by_funder_starts_from_the_year_and_names_each_row_by_a_lookup() -> None:
+    lines = [line.strip() for line in plan("funding_by_funder", ["year"])]
+    text = "\n".join(lines)
+    # The year's totals first, then a lookup per total for each column: no scan of a
+    # property over every total.
+    seed = lines.index("QuadPattern(?total akg:totalYear ?_year)")
+    assert lines[seed - 1] == "Project(?total, ?_year)" and lines[seed - 2] == "Lateral", text
+    assert "Join(HashBuildLeftProbeRight, keys = ?total)" not in lines, text
+    # The funder's labels: one lookup per row in graph/entities (?e), after the columns.
+    lookup = lines.index('ForLoopLeftJoin(expression = "true"^^xsd:boolean)')
+    assert lookup < seed < lines.index("QuadPattern(?funder rdfs:label ?label ?e)"), text
+    # Without a year, the text for the whole store: a scan per property, joined by hashing.
+    whole = plan("funding_by_funder", [])
+    assert "Join(HashBuildLeftProbeRight, keys = ?total)" in [line.strip() for line in whole]
