@@ -400,7 +400,8 @@ _DERIVED_GRAPHS = (
             _AKG.partnershipCount,
             _AKG.foreignCollectivityCount,
         ),
-        f"ASK {{ ?partnership a {_AKG.Partnership} }}",
+        # Counts exist once a partnership has a country or a post.
+        f"ASK {{ ?partnership a {_AKG.Partnership} ; {_AKG.country}|{_AKG.post} ?x }}",
     ),
 )
 

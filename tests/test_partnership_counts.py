@@ -237,3 +237,13 @@ def test_the_count_queries_say_when_the_store_lacks_the_graph(tmp_path: Path) ->
         )
     assert ingest_records(store, records).written == []
     assert _stored(store) == before and run_query(store, "posts").rows
+
+
+def test_partnerships_without_country_or_post_have_no_counts_and_no_error(tmp_path: Path) -> None:
+    # Nothing to count is not a store written before graph/counts existed.
+    store = open_store(tmp_path / "kg")
+    nowhere = [ForeignPartner("Xanadu", "Atlantide")]
+    ingest_records(store, [full_record(atlas_id=1, foreign_partners=nowhere, diplomatic_posts=[])])
+    assert COUNTS not in store.graph_iris()
+    for name in ("partnerships_by_country", "collectivities_by_country", "posts"):
+        assert run_query(store, name).rows == []
