@@ -900,6 +900,16 @@ GROUP BY ?funder"""
 _COUNTRY_NAMES = """PREFIX akg: <https://w3id.org/atlas-kg/def#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?country ?label WHERE { ?country a akg:Country ; rdfs:label ?label }"""
+
+
+def _country_names(store: object) -> dict[tuple[str, str], str]:
+    """Each country's name by (country IRI, language)."""
+    return {
+        (r["country"].value, r["label"].language or ""): r["label"].value
+        for r in store.query(_COUNTRY_NAMES)  # type: ignore[attr-defined]
+    }
+
+
 _TOTAL_LABELS = {  # {0}: the funder's name or the country's French name; {1}: the year
     # or the country's English name
     "year": ("Financements – {0}, {1}", "Funding – {0}, {1}"),
@@ -950,9 +960,7 @@ def funding_quads(store: object, *, base: str = DEFAULT_BASE) -> list[Quad]:
         totals.append((node.value, quads))
 
     names = {r["funder"].value: r["name"].value for r in store.query(_FUNDER_NAMES)}  # type: ignore[attr-defined]
-    country_names: dict[tuple[str, str], str] = {}
-    for r in store.query(_COUNTRY_NAMES):  # type: ignore[attr-defined]
-        country_names[(r["country"].value, r["label"].language or "")] = r["label"].value
+    country_names = _country_names(store)
     for row in store.query(_FUNDER_YEAR_TOTALS):  # type: ignore[attr-defined]
         funder, year = row["funder"], row["year"]
         key = f"{funder.value} {year.value if year is not None else ''}"
@@ -1064,9 +1072,7 @@ def count_quads(store: object, *, base: str = DEFAULT_BASE) -> list[Quad]:
         counts.append((key, quads))
         return quads
 
-    country_names: dict[tuple[str, str], str] = {}
-    for r in store.query(_COUNTRY_NAMES):  # type: ignore[attr-defined]
-        country_names[(r["country"].value, r["label"].language or "")] = r["label"].value
+    country_names = _country_names(store)
 
     def names(country: NamedNode) -> tuple[str, str]:
         fr = country_names.get((country.value, "fr"), country.value)
