@@ -9,8 +9,8 @@ ones; the next chunk is read while one is written). At the end, the merges acros
 ``graph/resolution``, each shared entity's description into ``graph/entities``
 (``rdf.refresh_entities``), the funding totals into ``graph/funding``
 (``rdf.refresh_funding``) and the partnership counts per country and per post into
-``graph/counts`` (``rdf.refresh_counts``), each rewritten only if it changed. After a write large enough
-for the bulk loader, the store's files are merged (``Store.compact``).
+``graph/counts`` (``rdf.refresh_counts``), each rewritten only if it changed. After a
+write large enough for the bulk loader, the store's files are merged (``Store.compact``).
 A rejected input writes nothing and is reported with its reason; the others load.
 Re-ingesting the same input leaves the store exactly as it was; an updated page of the
 same partnership replaces its graph whole.

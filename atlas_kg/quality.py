@@ -4,8 +4,8 @@
 
 - **SHACL** (pySHACL, ``ontology/shapes.ttl``) on every record graph with the vocabulary
   graph (record graphs are validated in chunks: each describes its own entities, so a
-  chunk is self-contained), and on the resolution, funding and count graphs (``graph/entities``
-  repeats what the record graphs say, already validated there);
+  chunk is self-contained), and on the resolution, funding and count graphs
+  (``graph/entities`` repeats what the record graphs say, already validated there);
 - **every check** of ``queries/checks/*.rq``: a SPARQL query whose ``#+`` header gives a
   ``severity`` and a ``message`` with ``{column}`` fields. ``*_violation`` checks find
   errors (they return no rows on good data); ``*_warning`` and ``*_info`` checks find the
