@@ -918,9 +918,12 @@ _TOTAL_LABELS = {  # {0}: the funder's name or the country's French name; {1}: t
 }
 
 
-def _total_labels(node: NamedNode, graph: NamedNode, kind: str, *values: str) -> list[Quad]:
-    """The French and English ``rdfs:label`` of a total (``_TOTAL_LABELS[kind]``)."""
-    fr, en = _TOTAL_LABELS[kind]
+def _labels(
+    node: NamedNode, graph: NamedNode, templates: tuple[str, str], *values: str
+) -> list[Quad]:
+    """The French and English ``rdfs:label`` of a derived node: ``templates`` (French,
+    English) filled with ``values`` (``_TOTAL_LABELS``, ``_COUNT_LABELS``)."""
+    fr, en = templates
     return [
         Quad(node, RDFS.label, Literal(fr.format(*values), language="fr"), graph),
         Quad(node, RDFS.label, Literal(en.format(*values), language="en"), graph),
@@ -956,7 +959,8 @@ def funding_quads(store: object, *, base: str = DEFAULT_BASE) -> list[Quad]:
             Quad(node, AKG.totalAmount, _exact(row["total"]), g),  # type: ignore[index]
             Quad(node, AKG.fundedPartnerships, _int(int(row["partnerships"].value)), g),  # type: ignore[index]
         ]
-        quads += _total_labels(node, g, *labels)
+        kind, *values = labels
+        quads += _labels(node, g, _TOTAL_LABELS[kind], *values)
         totals.append((node.value, quads))
 
     names = {r["funder"].value: r["name"].value for r in store.query(_FUNDER_NAMES)}  # type: ignore[attr-defined]
@@ -1040,7 +1044,8 @@ SELECT ?post (MIN(STR(?label)) AS ?name) WHERE {
 }
 GROUP BY ?post"""
 
-_COUNT_LABELS = {  # {0}: the country's or the post's name; {1}: the country's English name
+_COUNT_LABELS = {  # a country's: {0} its French name, {1} its English one; a post's: {0}
+    # its name; a post and country's: {0} the post's name, {1} and {2} the country's
     "country": ("Partenariats – {0}", "Partnerships – {1}"),
     "post": ("Partenariats suivis – {0}", "Partnerships followed – {0}"),
     "post and country": ("Partenariats suivis – {0}, {1}", "Partnerships followed – {0}, {2}"),
@@ -1064,11 +1069,7 @@ def count_quads(store: object, *, base: str = DEFAULT_BASE) -> list[Quad]:
         if post is not None:
             quads.append(Quad(node, AKG.countPost, post, g))
         quads.append(Quad(node, AKG.partnershipCount, _int(int(partnerships.value)), g))
-        fr, en = _COUNT_LABELS[kind]
-        quads += [
-            Quad(node, RDFS.label, Literal(fr.format(*names), language="fr"), g),
-            Quad(node, RDFS.label, Literal(en.format(*names), language="en"), g),
-        ]
+        quads += _labels(node, g, _COUNT_LABELS[kind], *names)
         counts.append((key, quads))
         return quads
 
