@@ -4,16 +4,20 @@ page's escaping (no browser here: see test_export_browser.py)."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import html
 import json
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from atlas_kg.cli import main
@@ -21,6 +25,7 @@ from atlas_kg.errors import ConfigError
 from atlas_kg.export import (
     EXPORTERS,
     ExportError,
+    _clean,
     choropleth_color,
     cytoscape_data,
     export,
@@ -110,6 +115,24 @@ def test_gexf_of_an_empty_network_is_valid(store_path: str, gexf_schema, tmp_pat
     finally:
         store.close()
     assert gexf_schema.validate(etree.parse(str(export(empty, "gexf", tmp_path / "e.gexf"))))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=40))
+def test_gexf_writes_any_text_escaped(networks, gexf_schema, text: str) -> None:
+    # Nodes and edges are written as text, not by lxml: any label or value (quotes, <, &,
+    # newlines, tabs, characters XML forbids) must come back as it was, cleaned.
+    net = copy.deepcopy(networks["bipartite"])
+    node = sorted(net.graph)[0]
+    a, b = sorted(net.graph.edges)[0]
+    net.graph.nodes[node].update(label=text, country=text)
+    net.graph.edges[a, b]["years"] = text
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export(net, "gexf", Path(tmp) / "t.gexf")
+        assert gexf_schema.validate(etree.parse(str(path))), gexf_schema.error_log
+        back = nx.read_gexf(path, version="1.3")
+    assert back.nodes[node]["label"] == back.nodes[node]["country"] == _clean(text)
+    assert back.edges[a, b]["years"] == _clean(text)
 
 
 @pytest.mark.parametrize("name", list(PROJECTIONS))
