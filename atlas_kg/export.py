@@ -252,9 +252,8 @@ def _gexf_element(
     for key, _ in cols:
         value = values.get(key)
         if value is not None:
-            text.append(
-                f'          <attvalue for="{key}" value={quoteattr(_gexf_value(value))}/>\n'
-            )
+            value = quoteattr(_gexf_value(value))
+            text.append(f"          <attvalue for={quoteattr(key)} value={value}/>\n")
     text.append("        </attvalues>\n")
     return "".join(text)
 
