@@ -428,7 +428,8 @@ def extract(store: Store, filters: Filters | None = None) -> Extract:
     """The selected partnerships and every entity they touch, from a few edge-list queries.
 
     Entities merged across records (``owl:sameAs`` in the resolution graph) count as
-    their representative.
+    their representative. Entities are described from ``graph/entities``, which each
+    ingest writes: a store written by an earlier atlas-kg without it raises StoreError.
     """
     filters = filters or Filters()
     if (
