@@ -10,10 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from graph_helpers import full_record
 from pyoxigraph import NamedNode
 
 from atlas_kg import synth
+from atlas_kg.cli import main
 from atlas_kg.errors import StoreError
 from atlas_kg.ingest import ingest_records
 from atlas_kg.metrics import KINDS, Filters, extract
@@ -170,6 +172,18 @@ def test_extract_needs_the_entity_graph(tmp_path: Path) -> None:
     store._store.remove_graph(NamedNode(ID + "graph/entities"))
     with pytest.raises(StoreError, match=r"lacks graph/entities: it was written by an earlier"):
         extract(store)
+    store.close()
+    # The command says so, with no traceback, and the same ingest brings the graph back.
+    result = CliRunner().invoke(main, ["--store", str(tmp_path / "kg"), "metrics"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: this store lacks graph/entities: it was written by an earlier version of atlas-kg. "
+        "Run the same `atlas-kg ingest` again: it writes no record and adds the graph"
+    )
+    store = open_store(tmp_path / "kg")
+    ingest_records(store, [full_record(atlas_id=1)])
+    assert extract(store).entities
     # A store without partnerships has nothing to look up: no error, no node.
     empty = open_store(tmp_path / "empty")
     data = extract(empty)
