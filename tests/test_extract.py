@@ -147,8 +147,8 @@ def test_extract_reads_what_the_record_graphs_say(tmp_path: Path) -> None:
     assert funded["funding"] == 1000.25
     assert funded["funders"][ndioum] == [700.0, 1, 2016]
     assert funded["funders"][ID + "funder/agence-de-l-eau"] == [0.0, 1, 2015]
-    # Some synthetic entities are spelled several ways, some partnerships have several
-    # funding rows from one funder: the comparison is not only of trivial cases.
+    # Some partnerships have several funding rows from one funder: the comparison of sums
+    # and counts is not only of trivial cases.
     assert any(n > 1 for p in extracted[0].values() for _, n, _ in p["funders"].values())
 
     # With a filter, links and funding are read for the selected partnerships only: the
