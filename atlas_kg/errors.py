@@ -6,6 +6,12 @@ Exit codes (documented in the README): 0 ok, 1 some input was rejected or a chec
 
 from __future__ import annotations
 
+REINGEST_ADVICE = (
+    "it was written by an earlier version of atlas-kg. Run the same `atlas-kg ingest` again: "
+    "it writes no record and adds the graph"
+)
+"""Why a store lacks a derived graph that its data calls for, and how to add it."""
+
 
 class AtlasError(Exception):
     """Base of every error atlas-kg raises on purpose. ``exit_code`` is used by the CLI."""

@@ -59,7 +59,7 @@ from typing import Any
 import networkx as nx
 from pyoxigraph import Literal, NamedNode, Quad
 
-from .errors import ConfigError, StoreError
+from .errors import REINGEST_ADVICE, ConfigError, StoreError
 from .iris import DEFAULT_BASE, search_key
 from .rdf import NamedGraph
 from .store import Store, Term
@@ -512,11 +512,7 @@ def _entities(store: Store, partnerships: Mapping[str, Partnership]) -> dict[str
     found = [row["eg"] for row in store.query(_ENTITY_GRAPH) if isinstance(row["eg"], NamedNode)]
     if not found:
         if wanted:
-            raise StoreError(
-                "this store lacks graph/entities: it was written by an earlier version of "
-                "atlas-kg. Run the same `atlas-kg ingest` again: it writes no record and "
-                "adds the graph"
-            )
+            raise StoreError(f"this store lacks graph/entities: {REINGEST_ADVICE}")
         return _countries(store)
     graph = str(found[0])
     notations = {row["kind"].value: row["notation"].value for row in store.query(_KINDS)}

@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions
 
-from .errors import QueryError
+from .errors import REINGEST_ADVICE, QueryError
 from .iris import search_key
 from .paths import QUERIES_DIR
 from .store import Store, Term
@@ -357,9 +357,7 @@ def run_query(
     if not rows and (graph := _missing_derived_graph(store, query)):
         raise QueryError(
             query.name,
-            f"this query reads {graph}, which this store lacks: it was written by an earlier "
-            "version of atlas-kg. Run the same `atlas-kg ingest` again: it writes no record "
-            "and adds the graph",
+            f"this query reads {graph}, which this store lacks: {REINGEST_ADVICE}",
         )
     return QueryResult(list(query.columns), rows)
 
