@@ -39,6 +39,8 @@ from typing import Any
 from .common import ChildError, ChildTimeout, in_child, summary
 
 TARGET_MEDIAN_SECONDS = 0.250
+TARGET_MOST_SECONDS = 0.050
+"""The issue's "(most well under 50 ms)": more than half of the cases under it."""
 TARGET_RATIO_TO_RDFLIB = 10.0
 
 PARAM_CASES: list[tuple[str, str, tuple[str, ...]]] = [

@@ -173,6 +173,23 @@ def test_growth_check_sums_only_the_cases_asked_the_same_question(bench) -> None
     assert (factor, ok) == ("16.71×", False)
 
 
+def test_query_targets_count_the_cases_over_250_ms_and_under_50_ms(bench) -> None:
+    cases = [("a", {}, 1, 0.010), ("b", {}, 1, 0.030), ("c", {}, 1, 0.049), ("d", {}, 1, 0.050),
+             ("e", {}, 1, 0.300), ("f", {}, 1, 0.100)]  # fmt: skip
+    rows = {name: (value, ok) for name, value, ok in bench.report.targets(_sized(12000, cases))}
+    assert rows["every named query under 250 ms median"] == (
+        "slowest: e 300 ms; 1 of 6 over",
+        False,
+    )
+    # 3 of 6 is not most: 50 ms itself is not under it.
+    assert rows["most named queries under 50 ms median"] == (
+        "3 of 6 (median of these 30.0 ms)",
+        False,
+    )
+    rows = dict((n, ok) for n, _, ok in bench.report.targets(_sized(12000, cases[:5])))
+    assert rows["most named queries under 50 ms median"] is True
+
+
 def test_growth_check_prefers_the_interleaved_measure(bench) -> None:
     small = _sized(12000, [("themes", {}, 48, 0.02)])
     large = _sized(50000, [("themes", {}, 48, 0.50)])  # a slower host: 25×
