@@ -143,6 +143,7 @@ def test_the_unfiltered_text_gives_the_rows_of_the_filtered_one(
 ) -> None:
     if data == "real pages":
         store = open_store(request.getfixturevalue("real_store"), read_only=True)
+        request.addfinalizer(store.close)
     else:
         store = request.getfixturevalue("store" if data == "fixture" else "synthetic")
     query = load_query(name)
