@@ -23,11 +23,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import overload
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
@@ -40,6 +41,7 @@ from .vocab import EU_COUNTRY_NS, SDG_NS, ox
 __all__ = [
     "DEFAULT_BASE",
     "NamedGraph",
+    "QuadText",
     "SHARED_CLASSES",
     "collectivity_kind",
     "count_quads",
@@ -65,12 +67,43 @@ AKG, RDF, RDFS, XSD = ox.AKG, ox.RDF, ox.RDFS, ox.XSD
 TYPE = RDF.type
 
 
+class QuadText(Sequence[Quad]):
+    """Quads held as N-Quads text, one per line: made without a Python object per quad (a
+    network's metrics graph has about 120,000) and parsed only when read one by one. The
+    embedded store bulk-loads the text as it is."""
+
+    __slots__ = ("_parsed", "count", "data")
+
+    def __init__(self, data: bytes, count: int) -> None:
+        self.data = data
+        self.count = count
+        self._parsed: list[Quad] | None = None
+
+    def __len__(self) -> int:
+        return self.count
+
+    def _quads(self) -> list[Quad]:
+        if self._parsed is None:
+            self._parsed = list(parse(self.data, RdfFormat.N_QUADS))
+        return self._parsed
+
+    @overload
+    def __getitem__(self, index: int) -> Quad: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Quad]: ...
+    def __getitem__(self, index: int | slice) -> Quad | list[Quad]:
+        return self._quads()[index]
+
+    def __iter__(self) -> Iterator[Quad]:
+        return iter(self._quads())
+
+
 @dataclass(frozen=True)
 class NamedGraph:
     """The quads of one named graph, ready to load, and the digest of its content."""
 
     iri: str
-    quads: list[Quad]
+    quads: Sequence[Quad]
     content_hash: str
     source: str | None = None
     """Where it came from (file path), for reports."""

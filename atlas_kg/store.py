@@ -35,7 +35,7 @@ from pyoxigraph import (
 )
 
 from .errors import ConfigError, QueryError, StoreError
-from .rdf import NamedGraph
+from .rdf import NamedGraph, QuadText
 from .vocab import AKG_NS, PREFIXES, ox
 
 __all__ = [
@@ -226,18 +226,22 @@ class EmbeddedStore:
                 node = NamedNode(graph.iri)
                 if self._store.contains_named_graph(node):
                     self._store.remove_graph(node)
-            quads = [q for graph in graphs for q in graph.quads]
             if bulk:
                 # From N-Quads bytes rather than bulk_extend(quads): bulk_load releases the
                 # GIL, so ingest reads the next chunk meanwhile. The quads were checked when
-                # built, hence lenient.
-                data = ox_.serialize(quads, format=RdfFormat.N_QUADS)
+                # built, hence lenient; quads made as text are loaded as they are.
+                data = b"".join(
+                    graph.quads.data
+                    if isinstance(graph.quads, QuadText)
+                    else ox_.serialize(graph.quads, format=RdfFormat.N_QUADS)
+                    for graph in graphs
+                )
                 self._store.bulk_load(data, RdfFormat.N_QUADS, lenient=True)
             else:
-                self._store.extend(quads)
+                self._store.extend(q for graph in graphs for q in graph.quads)
         except OSError as exc:
             raise StoreError(f"cannot write to the store at {self.location}: {exc}") from None
-        return len(quads)
+        return sum(len(graph.quads) for graph in graphs)
 
     def load_records(self, graphs: Sequence[NamedGraph]) -> int:
         return self.replace_records(graphs, bulk=True)

@@ -350,6 +350,28 @@ def test_ingest_into_a_server_is_idempotent_and_an_update_replaces_the_graph(
             run_query(server, "funding_by_country")
 
 
+def test_metrics_written_to_a_server_are_the_quads_the_embedded_store_holds(
+    oxigraph_server: OxigraphServer, records: list
+) -> None:
+    from atlas_kg.metrics import load_network, metrics_graph, write_metrics
+
+    with oxigraph_server.store() as server, EmbeddedStore(None) as local:
+        ingest_records(server, records)
+        ingest_records(local, records)
+        net = load_network(local, "bipartite")
+        graph = metrics_graph(net)
+        assert len(graph.quads) > 9 * 40  # nine values per node, more nodes than records
+        for store in (server, local, local):  # the second write replaces the first
+            iri = write_metrics(store, net)
+        assert iri == graph.iri
+        assert _content(server.quads(iri)) == _content(local.quads(iri))
+        assert len(local.quads(iri)) == len(graph.quads)
+        # The bulk loader reads the graph's N-Quads text as it is: the same quads.
+        with EmbeddedStore(None) as bulk:
+            assert bulk.replace_records([graph], bulk=True) == len(graph.quads)
+            assert _content(bulk.quads(iri)) == _content(local.quads(iri))
+
+
 def test_query_forms_and_malicious_parameters_on_a_server(
     oxigraph_server: OxigraphServer, records: list
 ) -> None:
