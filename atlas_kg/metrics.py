@@ -1504,12 +1504,6 @@ def metrics_graph(
     add(g, AKG.componentCount, _literal(summary["components"], "integer"))
     add(g, AKG.communityCount, _literal(summary["communities"], "integer"))
     add(g, AKG.computedWith, Literal(f"networkx {nx.__version__}"))
-    when = (generated_at or datetime.now(UTC)).astimezone(UTC)
-    add(
-        g,
-        ox.PROV.generatedAtTime,
-        Literal(when.replace(microsecond=0).isoformat(), datatype=ox.XSD.dateTime),
-    )
     for note in network.notes:
         add(g, ox.RDFS.comment, Literal(note, language="en"))
     f = network.filters
@@ -1548,15 +1542,29 @@ def metrics_graph(
             for key, middle, tail, integer in columns
             if key in attrs
         )
+    # As for the derived graphs: the digest of the content, the time written excluded.
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    when = (generated_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    lines += [
+        str(Quad(g, AKG.contentHash, Literal(digest), g)),
+        str(
+            Quad(g, ox.PROV.generatedAtTime, Literal(when.isoformat(), datatype=ox.XSD.dateTime), g)
+        ),
+    ]
     data = (" .\n".join(lines) + " .\n").encode()
     return NamedGraph(iri, QuadText(data, len(lines)), digest, "atlas_kg.metrics")
 
 
 def write_metrics(store: Store, network: Network, *, base: str = DEFAULT_BASE) -> str:
-    """Replace the network's metrics graph in the store; returns the graph's IRI."""
+    """Replace the network's metrics graph in the store; returns the graph's IRI.
+
+    A graph whose ``akg:contentHash`` is the store's (the same values, parameters and
+    networkx version) is left as it is: rewriting one costs seconds at full Atlas scale,
+    most of them removing the old quads.
+    """
     graph = metrics_graph(network, base=base)
-    store.replace_records([graph], bulk=len(graph.quads) >= 20_000)
+    if store.content_hashes([graph.iri]).get(graph.iri) != graph.content_hash:
+        store.replace_records([graph], bulk=len(graph.quads) >= 20_000)
     return graph.iri
 
 

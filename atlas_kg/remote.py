@@ -36,7 +36,7 @@ or a power of two (``suspect_row_count``), the same query is counted on the serv
 shortfall is a ``StoreError`` naming the limit to raise, never a silently short answer.
 
 A shared server holds other datasets too: the graphs of atlas-kg are those that carry
-``akg:contentHash`` (every record graph and the vocabulary graph); counts, ``stats``,
+``akg:contentHash`` (record, vocabulary, derived and metrics graphs); counts, ``stats``,
 ``graph_iris`` and ``dump`` see only them. Named queries run over the server's default
 graph, which must be the union of the graphs (Virtuoso's default; Oxigraph through its
 ``union-default-graph`` option, which is sent).

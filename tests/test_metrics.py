@@ -26,6 +26,7 @@ from atlas_kg.metrics import (
     compute_metrics,
     extract,
     load_network,
+    metrics_graph,
     metrics_graph_iri,
     spearman,
     write_metrics,
@@ -288,6 +289,31 @@ def test_metrics_are_written_back_with_their_parameters(store_path: str) -> None
             )
         )
         assert [r["c"].value for r in country] == [SN]
+    finally:
+        store.close()
+
+
+def test_metrics_are_rewritten_only_when_their_content_changed(store_path: str) -> None:
+    from datetime import UTC, datetime
+
+    store = open_store(store_path)
+    try:
+        net = load_network(store, "bipartite", params=MetricsParams(seed=7))
+        old = metrics_graph(net, generated_at=datetime(2000, 1, 1, tzinfo=UTC))
+        store.replace_records([old])
+        when = f"SELECT ?t WHERE {{ GRAPH <{old.iri}> {{ <{old.iri}> prov:generatedAtTime ?t }} }}"
+        # The same values again: the graph written in 2000 stays, with its content hash.
+        assert write_metrics(store, net) == old.iri
+        assert [r["t"].value for r in store.query(when)] == ["2000-01-01T00:00:00Z"]
+        assert store.content_hashes([old.iri]) == {old.iri: old.content_hash}
+        # Another seed is other content: rewritten, stamped now.
+        other = load_network(store, "bipartite", params=MetricsParams(seed=8))
+        write_metrics(store, other)
+        [stamp] = [r["t"].value for r in store.query(when)]
+        assert stamp.startswith(str(datetime.now(UTC).year))
+        assert store.content_hashes([old.iri]) == {old.iri: metrics_graph(other).content_hash}
+        assert metrics_graph(other).content_hash != old.content_hash
+        assert len(store.quads(old.iri)) == len(old.quads)
     finally:
         store.close()
 

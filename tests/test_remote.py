@@ -366,6 +366,12 @@ def test_metrics_written_to_a_server_are_the_quads_the_embedded_store_holds(
         assert iri == graph.iri
         assert _content(server.quads(iri)) == _content(local.quads(iri))
         assert len(local.quads(iri)) == len(graph.quads)
+        # It carries its content hash, as the other graphs do: the server's listing, counts
+        # and dump include it, and a push finds it unchanged.
+        assert (
+            server.content_hashes([iri]) == local.content_hashes([iri]) == {iri: graph.content_hash}
+        )
+        assert iri in server.graph_iris() and server.quad_count() == local.quad_count()
         # The bulk loader reads the graph's N-Quads text as it is: the same quads.
         with EmbeddedStore(None) as bulk:
             assert bulk.replace_records([graph], bulk=True) == len(graph.quads)
