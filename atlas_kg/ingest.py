@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pyoxigraph import NamedNode
+
 from .errors import AtlasError, PageError, RecordError
 from .iris import DEFAULT_BASE, check_base, graph_iri
 from .rdf import (
@@ -49,6 +51,7 @@ __all__ = [
     "IngestReport",
     "Rejected",
     "drop",
+    "drop_records",
     "ensure_vocabulary",
     "ingest",
     "ingest_records",
@@ -354,11 +357,44 @@ def drop(store: Store, record_id: str, *, base: str = DEFAULT_BASE) -> str:
 
     Returns the graph IRI; raises ``AtlasError`` when the store has no such record.
     """
-    text = record_id.strip()
-    iri = text if text.startswith(("http://", "https://")) else graph_iri(text, base=base)
-    if not store.drop_record(iri):
-        raise AtlasError(f"no record {record_id!r} in the store (looked for the graph <{iri}>)")
-    # Its names may have held merges together, its copies an entity's last description,
-    # its funding rows are in the totals.
+    return drop_records(store, [record_id], base=base)[0]
+
+
+def _has_graph(store: Store, iri: str) -> bool:
+    try:
+        node = NamedNode(iri)
+    except ValueError:  # not an IRI: no graph has it
+        return False
+    found = store.query(_ANY_QUAD, substitutions={"g": node})
+    return any(True for _ in found)  # type: ignore[union-attr]
+
+
+_ANY_QUAD = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1"
+
+
+def drop_records(store: Store, record_ids: Iterable[str], *, base: str = DEFAULT_BASE) -> list[str]:
+    """Remove several records' graphs (ids as ``drop`` takes them), then recompute the
+    derived graphs once: at full Atlas scale that takes seconds, where removing a record
+    takes milliseconds. All or nothing: an id the store lacks is an ``AtlasError`` and no
+    graph is removed. Returns the graph IRIs, in the order given.
+    """
+    iris: dict[str, str] = {}
+    for record_id in record_ids:
+        text = record_id.strip()
+        iri = text if text.startswith(("http://", "https://")) else graph_iri(text, base=base)
+        iris.setdefault(iri, record_id)
+    missing = [(record_id, iri) for iri, record_id in iris.items() if not _has_graph(store, iri)]
+    if missing:
+        record_id, iri = missing[0]
+        more = f" and {len(missing) - 1} more; nothing was removed" if len(missing) > 1 else ""
+        raise AtlasError(
+            f"no record {record_id!r} in the store (looked for the graph <{iri}>){more}"
+        )
+    if not iris:
+        return []
+    for iri in iris:
+        store.drop_record(iri)
+    # Their names may have held merges together, their copies an entity's last
+    # description, their funding rows are in the totals.
     refresh_derived(store, base=base)
-    return iri
+    return list(iris)

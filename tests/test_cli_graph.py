@@ -60,10 +60,17 @@ def test_ingest_stats_query_drop_dump(tmp_path: Path, shared: Path) -> None:
     result = run("--store", store, "query", "partnerships", "-p", "country", 'x" } ; DROP ALL ; #')
     assert result.exit_code == 0 and len(result.output.splitlines()) == 2  # header, rule
 
+    result = run("--store", store, "drop", "12695", "404")
+    assert result.exit_code == 1 and result.output == (
+        "Error: no record '404' in the store "
+        "(looked for the graph <https://w3id.org/atlas-kg/id/graph/partnership/404>)\n"
+    )
     result = run("--store", store, "drop", "12695")
     assert result.exit_code == 0 and "graph/partnership/12695" in result.output
     result = run("--store", store, "drop", "12695")
     assert result.exit_code == 1 and "no record '12695'" in result.output
+    result = run("--store", store, "drop")
+    assert result.exit_code == 2 and "Missing argument 'RECORD_ID...'" in result.output
 
     out = tmp_path / "all.nq.gz"
     result = run("--store", store, "dump", "-o", str(out))

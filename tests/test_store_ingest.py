@@ -13,7 +13,7 @@ from graph_helpers import full_record
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from atlas_kg.errors import AtlasError, ConfigError, QueryError, StoreError
-from atlas_kg.ingest import drop, ingest, ingest_records
+from atlas_kg.ingest import drop, drop_records, ingest, ingest_records
 from atlas_kg.record import Record, Source
 from atlas_kg.store import EmbeddedStore, Store, open_store
 
@@ -156,6 +156,47 @@ def test_dropping_a_record_keeps_the_facts_of_others(tmp_path: Path) -> None:
         drop(store, "1")
     drop(store, ID + "graph/partnership/2")
     assert store.stats().records == 0
+
+
+def _without_times(store: EmbeddedStore) -> list[str]:
+    return sorted(
+        str(q) for q in store.quads() if not q.predicate.value.endswith("generatedAtTime")
+    )
+
+
+def test_dropping_several_records_at_once_is_dropping_them_one_by_one(tmp_path: Path) -> None:
+    from atlas_kg import synth
+
+    records = list(synth.generate(40, 3))
+    ids = [str(r.source.atlas_id) for r in records[:6]]
+    together, one_by_one = open_store(tmp_path / "a"), open_store(tmp_path / "b")
+    try:
+        for store in (together, one_by_one):
+            ingest_records(store, records)
+        before = _without_times(together)
+        # All or nothing: an id the store lacks removes no graph.
+        with pytest.raises(AtlasError) as info:
+            drop_records(together, [*ids, "999999"])
+        assert str(info.value) == (
+            f"no record '999999' in the store (looked for the graph <{ID}graph/partnership/999999>)"
+        )
+        with pytest.raises(AtlasError) as info:
+            drop_records(together, ["999999", ids[0], "12 695", "http://x/>"])
+        assert str(info.value).endswith(
+            "graph/partnership/999999>) and 2 more; nothing was removed"
+        )
+        assert _without_times(together) == before
+
+        graphs = drop_records(together, [ids[0], *ids, ID + "graph/partnership/" + ids[1]])
+        assert graphs == [ID + "graph/partnership/" + i for i in ids]  # each once, in order
+        for record_id in ids:
+            drop(one_by_one, record_id)
+        # The same store, derived graphs (entities, funding, counts, resolution) included.
+        assert _without_times(together) == _without_times(one_by_one) != before
+        assert together.stats().records == len(records) - len(ids)
+    finally:
+        together.close()
+        one_by_one.close()
 
 
 def _entity_triples(store: EmbeddedStore) -> set[tuple[str, str, str]]:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..errors import QueryError
-from ..ingest import drop, ingest
+from ..ingest import drop_records, ingest
 from ..iris import check_base
 from ..queries import list_checks, list_queries, load_query, run_query
 from ..store import DUMP_FORMATS, open_store
@@ -121,24 +121,28 @@ def stats_command(ctx: click.Context, fmt: str) -> None:
 
 
 @main.command("drop")
-@click.argument("record_id")
+@click.argument("record_ids", metavar="RECORD_ID...", nargs=-1, required=True)
 @base_option
 @click.pass_context
-def drop_command(ctx: click.Context, record_id: str, base: str) -> None:
-    """Remove one record's graph: by Atlas id, h-<hash> id or graph IRI.
+def drop_command(ctx: click.Context, record_ids: tuple[str, ...], base: str) -> None:
+    """Remove records' graphs: by Atlas id, h-<hash> id or graph IRI.
 
-    Facts other records state about shared entities (collectivities, posts) stay.
+    Facts other records state about shared entities (collectivities, posts) stay. Give
+    several ids at once: the graphs derived from the whole store are recomputed once, at
+    the end. An id the store lacks is an error, and then nothing is removed.
 
     \b
     Example:
         atlas-kg drop 12695
+        atlas-kg drop 12695 12696 h-3f2a9c01be77
     """
     store = open_store(store_location(ctx))
     try:
-        graph = drop(store, record_id, base=check_base(base))
+        graphs = drop_records(store, record_ids, base=check_base(base))
     finally:
         store.close()
-    click.echo(f"dropped <{graph}>", err=True)
+    for graph in graphs:
+        click.echo(f"dropped <{graph}>", err=True)
 
 
 @main.command("queries")
