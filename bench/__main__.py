@@ -19,6 +19,7 @@ from .common import (
     ChildError,
     ensure_atlas,
     fresh_dir,
+    host_probe,
     in_child,
     load_average,
     machine,
@@ -171,6 +172,7 @@ def measure_size(n: int, stages: list[str], opts: dict[str, Any]) -> dict[str, A
     if not opts["keep"]:
         shutil.rmtree(work, ignore_errors=True)
     entry["machine"]["load_average_end"] = load_average()
+    entry["machine"]["probe_seconds_end"] = host_probe()
     entry["wall_seconds"] = time.perf_counter() - started
     return entry
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -175,6 +176,24 @@ def load_average() -> list[float]:
         return []
 
 
+def host_probe() -> float:
+    """Seconds a fixed piece of work takes here (the least of three tries): pure-Python
+    loops, dicts and strings, and SHA-256 over 32 MB, about the mix of the stages. This
+    host's speed drifts by 20-60 % between runs, so the absolute targets (ingest, metrics
+    and exports under 60 s) are read beside the probe taken in the same run."""
+    data = bytes(range(256)) * (32 * 4096)
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        table: dict[str, int] = {}
+        for i in range(300_000):
+            key = f"node/{i % 5000}"
+            table[key] = table.get(key, 0) + i
+        hashlib.sha256(data).digest()
+        best = min(best, time.perf_counter() - start)
+    return round(best, 4)
+
+
 REPORT_MARKDOWN = "BENCHMARKS.md"
 REPORT_PLOT = "docs/bench-scaling.png"
 REPORT_FILES = (REPORT_MARKDOWN, REPORT_PLOT)
@@ -201,6 +220,7 @@ def machine() -> dict[str, Any]:
         "commit": _git("rev-parse", "--short", "HEAD"),
         "uncommitted_changes": bool(status) if status is not None else None,
         "load_average": load_average(),
+        "probe_seconds": host_probe(),
     }
 
 

@@ -55,7 +55,8 @@ def merge(results: dict[str, Any], entry: dict[str, Any]) -> None:
             # A kept stage was measured by the old entry's run, or by the run it was kept
             # from; a stage measured again now is not from an earlier run any more.
             before = old.get("earlier_stages") or {}
-            run = {"date": old["date"], "command": old["command"], "code": _code(old)}
+            run = {"date": old["date"], "command": old["command"], "code": _code(old),
+                   "probe": _probe(old)}  # fmt: skip
             entry["earlier_stages"] = {name: before.get(name, run) for name in kept}
     results["sizes"][key] = entry
 
@@ -66,6 +67,15 @@ def _code(entry: dict[str, Any]) -> str | None:
     if not m.get("commit"):
         return None
     return m["commit"] + (" + uncommitted changes" if m.get("uncommitted_changes") else "")
+
+
+def _probe(entry: dict[str, Any]) -> str | None:
+    """The host probe at the start → end of a run (``common.host_probe``; None: not taken)."""
+    m = entry.get("machine") or {}
+    if m.get("probe_seconds") is None:
+        return None
+    end = m.get("probe_seconds_end")
+    return _t(m["probe_seconds"]) + (f" → {_t(end)}" if end is not None else "")
 
 
 def save(results: dict[str, Any], path: Path) -> None:
@@ -350,6 +360,8 @@ def _machine_section(entries: list[dict[str, Any]]) -> list[str]:
         ["Code (each size's latest run; earlier stages above)",
          "; ".join(f"{_n(e['records'])}: commit {_code(e) or '?'}" for e in entries)],
         ["Load average (1 min) at the start → end of each size", "; ".join(loads) or "—"],
+        ["Host probe (fixed work, `common.host_probe`) at the start → end of each size",
+         "; ".join(f"{_n(e['records'])}: {_probe(e) or 'not taken'}" for e in entries)],
     ]  # fmt: skip
     lines = ["## Machine", ""] + _table(["", ""], rows)
     lines += [
@@ -359,7 +371,9 @@ def _machine_section(entries: list[dict[str, Any]]) -> list[str]:
         "clients themselves, and a 1-minute average lingers into the next size); the CPU time "
         "columns say whether a stage waited for a core (CPU well below wall). Each figure is a "
         "median over fresh processes, and every baseline is measured in the same run, "
-        "interleaved with what it is compared to.",
+        "interleaved with what it is compared to. The host probe times the same small "
+        "piece of work in every run (about 0.1 s on a quiet host): a larger figure means "
+        "a slower host, which the absolute targets (seconds) feel and the ratios do not.",
     ]
     return lines
 
@@ -646,7 +660,8 @@ def markdown(results: dict[str, Any], *, plot_link: str | None) -> str:
     lines += ["These results were produced by:", "", "```sh", *commands, "```", ""]
     kept = [
         f"{_n(e['records'])} records: {name} ({x['date'][:16].replace('T', ' ')} UTC, "
-        f"{'commit ' + x['code'] if x.get('code') else 'commit not recorded'})"
+        f"{'commit ' + x['code'] if x.get('code') else 'commit not recorded'}"
+        f"{', host probe ' + x['probe'] if x.get('probe') else ''})"
         for e in entries
         for name, x in (e.get("earlier_stages") or {}).items()
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,6 +110,10 @@ def test_quick_run_measures_every_own_stage_and_writes_the_report(tmp_path: Path
     for heading in ("## Machine", "## Parse", "## Ingest", "## Named queries", "## Scaling"):
         assert heading in markdown
     assert "`partners_of[hub]`" in markdown
+    # The host probe is taken at the start and end of each size's run.
+    probes = [results["sizes"][s]["machine"] for s in ("30", "60")]
+    assert all(0 < m["probe_seconds"] < 60 and 0 < m["probe_seconds_end"] < 60 for m in probes)
+    assert re.search(r"\| 30: [0-9.]+ ms → [0-9.]+ ms; 60: [0-9.]+ ms → [0-9.]+ ms \|", markdown)
     assert "### Growth: the same cases at 30 and 60 records, interleaved" in markdown
     assert (out / "scaling.png").read_bytes().startswith(b"\x89PNG")
     # --quick writes only under --out: the repository's report is left alone.
@@ -226,7 +231,8 @@ def test_remote_stage_queries_both_stores_on_the_same_derived_graphs(bench, tmp_
 def test_merging_a_partial_run_dates_each_kept_stage_by_the_run_that_measured_it(bench) -> None:
     def run(date: str, stages: list[str]) -> dict:
         return {"records": 10, "seed": 1, "date": date, "command": f"bench --stages {','.join(stages)}",
-                "machine": {"commit": "abc1234", "uncommitted_changes": date == "07:00"},
+                "machine": {"commit": "abc1234", "uncommitted_changes": date == "07:00",
+                            **({"probe_seconds": 0.1, "probe_seconds_end": 0.13} if date == "09:00" else {})},
                 "stages": {s: {"measured": date} for s in stages}}  # fmt: skip
 
     results: dict = {"sizes": {}}
@@ -243,3 +249,6 @@ def test_merging_a_partial_run_dates_each_kept_stage_by_the_run_that_measured_it
     assert entry["earlier_stages"]["ingest"]["command"] == "bench --stages ingest,queries"
     assert entry["earlier_stages"]["ingest"]["code"] == "abc1234"
     assert entry["earlier_stages"]["parse"]["code"] == "abc1234 + uncommitted changes"
+    # The host probe of the run that measured a kept stage, when that run took one.
+    assert entry["earlier_stages"]["ingest"]["probe"] == "100 ms → 130 ms"
+    assert entry["earlier_stages"]["parse"]["probe"] is None
