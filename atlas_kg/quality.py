@@ -457,6 +457,9 @@ def load(store: Store, report: QualityReport, *, base: str = DEFAULT_BASE) -> in
     from .rdf import NamedGraph, _digest
 
     quads = report.to_quads(base=base)
-    return store.replace_records(
-        [NamedGraph(quality_graph_iri(base=base), quads, _digest(quads), "validate")]
-    )
+    # akg:contentHash (the time excluded) marks it as an atlas-kg graph, as every other:
+    # a server store lists, counts, dumps and pushes only those.
+    digest = _digest([q for q in quads if q.predicate != ox.PROV.generatedAtTime])
+    g = NamedNode(quality_graph_iri(base=base))
+    quads.append(Quad(g, ox.AKG.contentHash, Literal(digest), g))
+    return store.replace_records([NamedGraph(g.value, quads, digest, "validate")])
