@@ -1529,14 +1529,14 @@ def metrics_graph(
         add(s, AKG.largestComponent, _literal(snap["largest_component"], "integer"))
     # About nine quads per node, 120,000 per network of a full Atlas: written as N-Quads
     # text, in the form str(Quad) gives, without a Quad object each (half the time of
-    # writing the metrics). Node IRIs were read from the store, hence valid.
+    # writing the metrics). Each node is checked to be an IRI, once, before it is pasted.
     lines = [str(q) for q in quads]
     columns = [
         (key, f'> {getattr(AKG, local)} "', f'"^^{_DATATYPES[kind]} {g}', kind == "integer")
         for key, (local, kind) in _NODE_PROPERTIES.items()
     ]
     for node, attrs in network.graph.nodes(data=True):
-        head = "<" + node
+        head = "<" + NamedNode(node).value
         lines.extend(
             head + middle + (str(int(attrs[key])) if integer else repr(float(attrs[key]))) + tail
             for key, middle, tail, integer in columns

@@ -25,7 +25,7 @@ from pyoxigraph import (
 
 from atlas_kg import synth
 from atlas_kg.cli import main
-from atlas_kg.errors import ConfigError, QueryError, StoreError
+from atlas_kg.errors import AtlasError, ConfigError, QueryError, StoreError
 from atlas_kg.ingest import ingest_records
 from atlas_kg.iris import funding_graph_iri
 from atlas_kg.queries import run_query
@@ -376,6 +376,26 @@ def test_metrics_written_to_a_server_are_the_quads_the_embedded_store_holds(
         with EmbeddedStore(None) as bulk:
             assert bulk.replace_records([graph], bulk=True) == len(graph.quads)
             assert _content(bulk.quads(iri)) == _content(local.quads(iri))
+
+
+def test_dropping_records_from_a_server_is_dropping_them_from_the_embedded_store(
+    oxigraph_server: OxigraphServer, records: list
+) -> None:
+    from atlas_kg.ingest import drop_records
+
+    ids = [str(r.source.atlas_id) for r in records[:3]]
+    with oxigraph_server.store() as server, EmbeddedStore(None) as local:
+        for store in (server, local):
+            ingest_records(store, records)
+        count = server.quad_count()
+        with pytest.raises(AtlasError, match="no record '999999'"):
+            drop_records(server, [*ids, "999999"])
+        assert server.quad_count() == count  # nothing removed
+        for store in (server, local):
+            drop_records(store, ids)
+        assert server.quad_count() == local.quad_count() < count
+        assert set(server.graph_iris()) <= set(local.graph_iris())
+        assert not [g for g in server.graph_iris() for i in ids if g.endswith(f"/partnership/{i}")]
 
 
 def test_query_forms_and_malicious_parameters_on_a_server(
