@@ -346,7 +346,7 @@ GROUP BY ?p ?funder
 _ENTITY_GRAPH = "SELECT ?eg WHERE { GRAPH ?eg { ?eg a akg:EntityGraph } } LIMIT 1"
 _ENTITIES = """
 SELECT ?e ?class ?country ?kind WHERE {{
-  VALUES ?class {{ akg:FrenchCollectivity akg:ForeignCollectivity akg:DiplomaticPost akg:Funder }}
+  {classes}
   GRAPH {graph} {{
     ?e a ?class .
     OPTIONAL {{ ?e akg:country ?country }}
@@ -356,7 +356,7 @@ SELECT ?e ?class ?country ?kind WHERE {{
 """
 _ENTITY_LABELS = """
 SELECT ?e ?label (COUNT(DISTINCT ?g) AS ?graphs) WHERE {{
-  VALUES ?class {{ akg:FrenchCollectivity akg:ForeignCollectivity akg:DiplomaticPost akg:Funder }}
+  {classes}
   GRAPH {graph} {{ ?e a ?class }}
   GRAPH ?g {{ ?e rdfs:label ?label }}
   FILTER(?g != {graph})
@@ -515,8 +515,9 @@ def _entities(store: Store, partnerships: Mapping[str, Partnership]) -> dict[str
             raise StoreError(f"this store lacks graph/entities: {REINGEST_ADVICE}")
         return _countries(store)
     graph = str(found[0])
+    classes = _values("class", (NamedNode(c) for c in KINDS))
     notations = {row["kind"].value: row["notation"].value for row in store.query(_KINDS)}
-    for row in store.query(_ENTITIES.format(graph=graph)):
+    for row in store.query(_ENTITIES.format(graph=graph, classes=classes)):
         iri = row["e"].value
         if iri not in wanted:
             continue
@@ -533,7 +534,7 @@ def _entities(store: Store, partnerships: Mapping[str, Partnership]) -> dict[str
             kind = row["kind"].value
             _keep_least(entry, "collectivity_kind", notations.get(kind, kind.rsplit("#", 1)[-1]))
     labels: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in store.query(_ENTITY_LABELS.format(graph=graph)):
+    for row in store.query(_ENTITY_LABELS.format(graph=graph, classes=classes)):
         iri = row["e"].value
         if iri in info:
             labels[iri][row["label"].value] += int(row["graphs"].value)
@@ -1474,10 +1475,12 @@ _DOUBLE = NamedNode("http://www.w3.org/2001/XMLSchema#double")
 _DATATYPES = {"integer": ox.XSD.integer, "double": _DOUBLE}
 
 
+def _lexical(value: Any, kind: str) -> str:
+    return str(int(value)) if kind == "integer" else repr(float(value))
+
+
 def _literal(value: Any, kind: str) -> Literal:
-    if kind == "integer":
-        return Literal(str(int(value)), datatype=ox.XSD.integer)
-    return Literal(repr(float(value)), datatype=_DOUBLE)
+    return Literal(_lexical(value, kind), datatype=_DATATYPES[kind])
 
 
 def metrics_graph(
@@ -1532,14 +1535,14 @@ def metrics_graph(
     # writing the metrics). Each node is checked to be an IRI, once, before it is pasted.
     lines = [str(q) for q in quads]
     columns = [
-        (key, f'> {getattr(AKG, local)} "', f'"^^{_DATATYPES[kind]} {g}', kind == "integer")
+        (key, f'> {getattr(AKG, local)} "', f'"^^{_DATATYPES[kind]} {g}', kind)
         for key, (local, kind) in _NODE_PROPERTIES.items()
     ]
     for node, attrs in network.graph.nodes(data=True):
         head = "<" + NamedNode(node).value
         lines.extend(
-            head + middle + (str(int(attrs[key])) if integer else repr(float(attrs[key]))) + tail
-            for key, middle, tail, integer in columns
+            head + middle + _lexical(attrs[key], kind) + tail
+            for key, middle, tail, kind in columns
             if key in attrs
         )
     # As for the derived graphs: the digest of the content, the time written excluded.
