@@ -45,7 +45,7 @@ from .rdf import (
 )
 from .record import Record
 from .resolve import ResolutionSummary, refresh_resolution
-from .store import Store
+from .store import BULK_QUADS, Store
 
 __all__ = [
     "IngestReport",
@@ -60,8 +60,6 @@ __all__ = [
 
 CHUNK_RECORDS = 2000
 """Records mapped and written together (bounds memory; one hash check per chunk)."""
-BULK_QUADS = 20_000
-"""A chunk with at least this many quads goes through the bulk loader."""
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
 

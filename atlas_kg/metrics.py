@@ -62,7 +62,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from .errors import REINGEST_ADVICE, ConfigError, StoreError
 from .iris import DEFAULT_BASE, search_key
 from .rdf import NamedGraph, QuadText
-from .store import Store, Term
+from .store import BULK_QUADS, Store, Term
 from .vocab import AKG_NS, ox
 
 __all__ = [
@@ -1616,7 +1616,7 @@ def write_metrics(store: Store, network: Network, *, base: str = DEFAULT_BASE) -
     """
     graph = metrics_graph(network, base=base)
     if store.content_hashes([graph.iri]).get(graph.iri) != graph.content_hash:
-        store.replace_records([graph], bulk=len(graph.quads) >= 20_000)
+        store.replace_records([graph], bulk=len(graph.quads) >= BULK_QUADS)
     return graph.iri
 
 

@@ -61,6 +61,8 @@ DUMP_FORMATS: dict[str, RdfFormat] = {
 """Dump formats by name. Turtle and N-Triples hold the union of all graphs."""
 
 _EXTENSIONS = {".nq": "nquads", ".trig": "trig", ".ttl": "turtle", ".nt": "ntriples"}
+BULK_QUADS = 20_000
+"""A write of at least this many quads goes through the bulk loader (``bulk=True``)."""
 
 
 @dataclass
