@@ -16,7 +16,9 @@ made (one node per row, one triple per cell, the row's rank as an integer; bulk-
 compacted as ingest leaves a store), and read back by the same ``run_query`` call with one
 scan per column joined by hashing, in rank order. Its rows are checked equal to the query's.
 A query slower than its floor by a small factor is bound by its output (decoding each
-string term, converting it to Python), not by its joins.
+string term, converting it to Python), not by its joins. Below the floor: each column read
+alone, one scan with no join and no order (the times summed, the values checked to be the
+rows' cells): what reading and converting the values costs by itself.
 
 rdflib, the naive baseline: the store's N-Quads dump parsed into an rdflib
 ``Dataset(default_union=True)`` (timed: rdflib's load, compared with ingest), then the
@@ -168,7 +170,9 @@ def output_floor(
     """The rows of named query ``name`` read back ready-made from a store of their own.
 
     Returns the timed ``samples`` (after one warm-up run) and the ``rows`` read back, as
-    ``run_query`` gives them. ``directory`` must not exist; the store is left there.
+    ``run_query`` gives them; ``column_samples``, the time of reading each column alone
+    (one scan per column, no join, summed), and ``columns_match``, whether those scans read
+    exactly the rows' cells. ``directory`` must not exist; the store is left there.
     """
     from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store
 
@@ -210,17 +214,36 @@ def output_floor(
     )
     floor = NamedQuery(f"{name} (output floor)", directory, query.summary, query.columns,
                        sparql=sparql)  # fmt: skip
+    # Each column alone, one scan with no join and no order: what reading and converting
+    # the values costs by itself, less than any text that returns them as rows can.
+    alone = [
+        NamedQuery(f"{name} (column {c})", directory, query.summary, [c],
+                   sparql=f"SELECT ?{c} WHERE {{ ?row <{p.value}> ?{c} }}")
+        for c, p in zip(query.columns, columns, strict=True)
+    ]  # fmt: skip
     ready = EmbeddedStore(directory, read_only=True)
     try:
         rows = run_query(ready, floor).rows
-        samples = []
+        cells = [_values(run_query(ready, q).rows, q.columns[0]) for q in alone]
+        samples, column_samples = [], []
         for _ in range(runs):
             t0 = time.perf_counter()
             run_query(ready, floor)
             samples.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for q in alone:
+                run_query(ready, q)
+            column_samples.append(time.perf_counter() - t0)
     finally:
         ready.close()
-    return {"samples": samples, "rows": rows}
+    expected = [_values(rows, c) for c in query.columns]
+    return {"samples": samples, "rows": rows, "column_samples": column_samples,
+            "columns_match": cells == expected}  # fmt: skip
+
+
+def _values(rows: list[dict[str, Any]], column: str) -> list[str]:
+    """A column's values, sorted (an empty multi-valued cell reads as None: left out)."""
+    return sorted(repr(r[column]) for r in rows if r[column] is not None)
 
 
 def interleaved_queries(
@@ -402,7 +425,9 @@ def run(
         row.update(params=case["params"], rows=mine["rows"], first_seconds=mine["first"],
                    seconds=seconds)  # fmt: skip
         floor = mine["floor"]
-        row["floor"] = {"seconds": summary(floor["samples"]), "rows_match": floor["rows_match"]}
+        row["floor"] = {"seconds": summary(floor["samples"]), "rows_match": floor["rows_match"],
+                        "columns_alone": {"seconds": summary(floor["column_samples"]),
+                                          "cells_match": floor["columns_match"]}}  # fmt: skip
         theirs = rd_cases.get(case["case"])
         if theirs is not None:
             row["rdflib"] = _versus(seconds["median"], mine["rows"], theirs, rdflib_timeout)

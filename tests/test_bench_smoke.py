@@ -38,6 +38,7 @@ def test_output_floor_reads_back_the_rows_of_the_query(bench, tmp_path: Path) ->
         floor = bench.bench_queries.output_floor(store, name, params, tmp_path / str(i), 3)
         rows = run_query(store, name, params).rows
         assert floor["rows"] == rows and len(floor["samples"]) == 3
+        assert floor["columns_match"] and len(floor["column_samples"]) == 3
         # One triple per cell that has a value, and the row's rank: nothing else to read.
         cells = sum(v is not None for r in rows for v in r.values())
         assert len(Store.read_only(str(tmp_path / str(i)))) == len(rows) + cells
@@ -87,6 +88,9 @@ def test_quick_run_measures_every_own_stage_and_writes_the_report(tmp_path: Path
     # Each case's output floor reads back the very rows the query returned.
     assert all(c["floor"]["rows_match"] for c in measured), measured
     assert all(len(c["floor"]["seconds"]["samples"]) == 2 for c in measured)
+    # ... and each column alone, with no join, reads the very cells of those rows.
+    alone = [c["floor"]["columns_alone"] for c in measured]
+    assert all(a["cells_match"] and len(a["seconds"]["samples"]) == 2 for a in alone), alone
 
     # --facts-from 30: the 60-record atlas is asked the 30-record atlas's questions.
     asked = {c["case"]: c["params"] for c in results["sizes"]["30"]["stages"]["queries"]["cases"]
@@ -193,6 +197,22 @@ def test_query_targets_count_the_cases_over_250_ms_and_under_50_ms(bench) -> Non
     )
     rows = dict((n, ok) for n, _, ok in bench.report.targets(_sized(12000, cases[:5])))
     assert rows["most named queries under 50 ms median"] is True
+
+
+def test_query_targets_name_the_cases_bound_by_their_output(bench) -> None:
+    entry = _sized(12000, [("a", {}, 9, 0.900), ("b", {}, 9, 0.300), ("c", {}, 1, 0.010)])
+    a, b, _ = entry["stages"]["queries"]["cases"]
+    a["floor"] = {
+        "seconds": {"median": 0.400},
+        "rows_match": True,
+        "columns_alone": {"seconds": {"median": 0.280}, "cells_match": True},
+    }
+    b["floor"] = {"seconds": {"median": 0.100}, "rows_match": True}  # under 250 ms: not named
+    rows = {name: value for name, value, _ in bench.report.targets(entry)}
+    assert rows["every named query under 250 ms median"] == (
+        "slowest: a 900 ms; 2 of 3 over, 1 of them over it in their output floor alone "
+        "(a: columns alone 280 ms)"
+    )  # fmt: skip
 
 
 def test_growth_check_prefers_the_interleaved_measure(bench) -> None:
