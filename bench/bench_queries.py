@@ -215,7 +215,7 @@ def output_floor(
     floor = NamedQuery(f"{name} (output floor)", directory, query.summary, query.columns,
                        sparql=sparql)  # fmt: skip
     # Each column alone, one scan with no join and no order: what reading and converting
-    # the values costs by itself, less than any text that returns them as rows can.
+    # the values costs by itself: about the least any text returning them can cost.
     alone = [
         NamedQuery(f"{name} (column {c})", directory, query.summary, [c],
                    sparql=f"SELECT ?{c} WHERE {{ ?row <{p.value}> ?{c} }}")

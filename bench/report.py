@@ -527,7 +527,7 @@ def _queries_section(entries: list[dict[str, Any]]) -> list[str]:
             "each string term and converting it to Python. Columns alone: the same cells "
             "read by one scan per column, with no join and no order, the times summed (the "
             "values are checked to be the rows' cells): what reading and converting the "
-            "values costs by itself, below what any text returning them as rows can cost.",
+            "values costs by itself, about the least any text returning them can cost.",
             ""] + lines  # fmt: skip
 
 
